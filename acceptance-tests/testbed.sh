@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# The acceptance-test bed: real OpenTofu, etcd, kube-apiserver and kube-controller-manager built
+# from the Go module proxy into a cache outside the repository, Debian's docker-registry and git,
+# and a local control plane on loopback.
+#
+#   testbed.sh build           build (or reuse) every binary; idempotent
+#   testbed.sh start DIR       start etcd + kube-apiserver + kube-controller-manager, write
+#                              DIR/kubeconfig and DIR/env; waits for /readyz
+#   testbed.sh stop DIR        stop everything started in DIR
+#   testbed.sh paths           print the resolved binary paths as shell assignments
+set -euo pipefail
+
+TOFU_VERSION=${TOFU_VERSION:-1.12.6}
+KUBE_VERSION=${KUBE_VERSION:-1.36.3}
+ETCD_VERSION=${ETCD_VERSION:-3.6.14}
+CACHE=${FLUX_TESTBED_CACHE:-$HOME/.cache/terraform-provider-flux-testbed}
+BIN=$CACHE/bin
+export GOFLAGS=${GOFLAGS:--mod=mod}
+export GOPROXY=${GOPROXY:-https://proxy.golang.org,direct}
+# Debian's /usr/bin/go (1.19) is too old; prefer the machine's current Go.
+for d in /usr/local/go/bin "$HOME/go/bin"; do [ -x "$d/go" ] && PATH=$d:$PATH; done
+export PATH
+
+TOFU=$BIN/tofu-$TOFU_VERSION
+ETCD=$BIN/etcd-$ETCD_VERSION
+APISERVER=$BIN/kube-apiserver-$KUBE_VERSION
+KCM=$BIN/kube-controller-manager-$KUBE_VERSION
+
+log() { printf '[testbed] %s\n' "$*" >&2; }
+
+# go_wrapper DIR: a throwaway module outside the repository to build a tool from the proxy.
+go_wrapper() {
+  rm -rf "$1" && mkdir -p "$1" && cd "$1"
+  go mod init example.invalid/testbed-build >/dev/null 2>&1
+}
+
+build_tofu() {
+  [ -x "$TOFU" ] && return 0
+  log "building OpenTofu $TOFU_VERSION (first run only)"
+  local w=$CACHE/build/tofu-$TOFU_VERSION
+  go_wrapper "$w"
+  # OpenTofu's go.mod replaces hcl with its fork; a dependent module must repeat that replace.
+  local gomod hclrep
+  gomod=$(go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+  hclrep=$(awk '/^replace github.com\/hashicorp\/hcl\/v2/ {print $(NF-1)" "$NF}' "$gomod")
+  go mod edit -replace="github.com/hashicorp/hcl/v2=${hclrep% *}@${hclrep#* }"
+  copy_godebug "$gomod"
+  go get "github.com/opentofu/opentofu@v$TOFU_VERSION"
+  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
+    -o "$TOFU.tmp" github.com/opentofu/opentofu/cmd/tofu
+  mv "$TOFU.tmp" "$TOFU"
+}
+
+# copy_godebug GOMOD: repeat a dependency's godebug settings in the wrapper module.
+copy_godebug() {
+  python3 - "$1" <<'PY'
+import re, subprocess, sys
+text = open(sys.argv[1]).read()
+settings = []
+for m in re.finditer(r'^godebug\s*\((.*?)\)', text, re.S | re.M):
+    settings += [l.strip() for l in m.group(1).splitlines() if l.strip() and not l.strip().startswith("//")]
+settings += re.findall(r'^godebug\s+([^\s(]\S*)', text, re.M)
+for s in settings:
+    subprocess.run(["go", "mod", "edit", "-godebug=" + s], check=True)
+m = re.search(r'^go\s+(\S+)', text, re.M)
+if m:
+    subprocess.run(["go", "mod", "edit", "-go=" + m.group(1)], check=True)
+PY
+}
+
+build_etcd() {
+  [ -x "$ETCD" ] && return 0
+  log "building etcd $ETCD_VERSION (first run only)"
+  go_wrapper "$CACHE/build/etcd-$ETCD_VERSION"
+  go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
+  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$ETCD.tmp" go.etcd.io/etcd/server/v3
+  mv "$ETCD.tmp" "$ETCD"
+}
+
+build_kube() {
+  [ -x "$APISERVER" ] && [ -x "$KCM" ] && return 0
+  log "building kube-apiserver and kube-controller-manager $KUBE_VERSION (first run only)"
+  go_wrapper "$CACHE/build/kube-$KUBE_VERSION"
+  local gomod minor=${KUBE_VERSION#*.}; minor=${minor%%.*}
+  gomod=$(go mod download -json "k8s.io/kubernetes@v$KUBE_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+  # k8s.io/kubernetes requires its staging modules as v0.0.0 and replaces them with local paths;
+  # point each one at the published tag instead.
+  for m in $(awk '$1 ~ /^k8s\.io\// && $2 == "v0.0.0" {print $1}' "$gomod" | sort -u); do
+    go mod edit -replace="$m=$m@v0.${KUBE_VERSION#1.}"
+  done
+  copy_godebug "$gomod"
+  go get "k8s.io/kubernetes@v$KUBE_VERSION"
+  local ld="-s -w -X k8s.io/component-base/version.gitVersion=v$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$APISERVER.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+  mv "$APISERVER.tmp" "$APISERVER"
+  CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$KCM.tmp" k8s.io/kubernetes/cmd/kube-controller-manager
+  mv "$KCM.tmp" "$KCM"
+}
+
+install_debian() {
+  local need=()
+  command -v docker-registry >/dev/null || need+=(docker-registry)
+  command -v git >/dev/null || need+=(git)
+  command -v openssl >/dev/null || need+=(openssl)
+  command -v curl >/dev/null || need+=(curl)
+  [ ${#need[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  # The package ships a service listening on :5000; we only want the binary.
+  (systemctl disable --now docker-registry 2>/dev/null || service docker-registry stop 2>/dev/null || true) >/dev/null 2>&1
+}
+
+cmd_build() {
+  mkdir -p "$BIN"
+  install_debian
+  ( build_etcd ) && ( build_tofu ) && ( build_kube )
+  cmd_paths
+}
+
+cmd_paths() {
+  printf 'TOFU=%s\nETCD=%s\nKUBE_APISERVER=%s\nKUBE_CONTROLLER_MANAGER=%s\n' "$TOFU" "$ETCD" "$APISERVER" "$KCM"
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+cmd_start() {
+  local dir=${1:?usage: testbed.sh start DIR}
+  mkdir -p "$dir/pki" "$dir/etcd" "$dir/logs"
+  dir=$(cd "$dir" && pwd)
+  for b in "$ETCD" "$APISERVER" "$KCM"; do [ -x "$b" ] || { log "missing $b: run 'testbed.sh build' first"; exit 1; }; done
+  local pki=$dir/pki
+  gen_pki "$pki"
+  local etcd_port peer_port api_port
+  etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port)
+  "$ETCD" --data-dir "$dir/etcd" --name testbed \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "testbed=http://127.0.0.1:$peer_port" \
+    --unsafe-no-fsync --log-level warn >"$dir/logs/etcd.log" 2>&1 &
+  echo $! >"$dir/etcd.pid"
+  wait_http "http://127.0.0.1:$etcd_port/health" "" 60 etcd "$dir/logs/etcd.log"
+  "$APISERVER" --advertise-address=127.0.0.1 --bind-address=127.0.0.1 --secure-port="$api_port" \
+    --etcd-servers="http://127.0.0.1:$etcd_port" --cert-dir="$pki" \
+    --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
+    --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
+    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
+    --disable-admission-plugins=ServiceAccount \
+    --service-account-issuer="https://127.0.0.1:$api_port/" \
+    --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
+    --enable-priority-and-fairness=false \
+    >"$dir/logs/kube-apiserver.log" 2>&1 &
+  echo $! >"$dir/kube-apiserver.pid"
+  write_kubeconfig "$dir" "https://127.0.0.1:$api_port"
+  wait_http "https://127.0.0.1:$api_port/readyz" "$pki" 180 kube-apiserver "$dir/logs/kube-apiserver.log"
+  "$KCM" --kubeconfig="$dir/kubeconfig" --controllers=namespace,garbagecollector,serviceaccount-token \
+    --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+    --leader-elect=false --secure-port=0 --use-service-account-credentials=false \
+    >"$dir/logs/kube-controller-manager.log" 2>&1 &
+  echo $! >"$dir/kube-controller-manager.pid"
+  cat >"$dir/env" <<ENV
+KUBECONFIG=$dir/kubeconfig
+KUBE_HOST=https://127.0.0.1:$api_port
+TESTBED_DIR=$dir
+ENV
+  log "control plane ready at https://127.0.0.1:$api_port (kubeconfig: $dir/kubeconfig)"
+}
+
+gen_pki() {
+  local pki=$1
+  [ -f "$pki/admin.crt" ] && return 0
+  (
+    cd "$pki"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+      -keyout ca.key -out ca.crt -subj "/CN=testbed-ca" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    # Serving cert: CA:FALSE, or rustls rejects it (CaUsedAsEndEntity).
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout apiserver.key \
+      -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
+    openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out apiserver.crt \
+      -extfile <(printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.0.0.1\n') 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout admin.key \
+      -out admin.csr -subj "/O=system:masters/CN=testbed-admin" 2>/dev/null
+    openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out admin.crt \
+      -extfile <(printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n') 2>/dev/null
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    rm -f ./*.csr
+  )
+}
+
+write_kubeconfig() {
+  local dir=$1 server=$2 pki=$1/pki
+  cat >"$dir/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: testbed
+  cluster:
+    server: $server
+    certificate-authority: $pki/ca.crt
+users:
+- name: admin
+  user:
+    client-certificate: $pki/admin.crt
+    client-key: $pki/admin.key
+contexts:
+- name: testbed
+  context: { cluster: testbed, user: admin }
+current-context: testbed
+KC
+}
+
+# wait_http URL PKI SECONDS NAME LOG: poll until the URL answers 200 or give up with the log tail.
+wait_http() {
+  local url=$1 pki=$2 secs=$3 name=$4 logf=$5 i
+  local args=(-fsS -o /dev/null --max-time 2)
+  [ -n "$pki" ] && args+=(--cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key")
+  for ((i = 0; i < secs * 2; i++)); do
+    curl "${args[@]}" "$url" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  log "$name did not become ready within ${secs}s; last log lines:"
+  tail -n 30 "$logf" >&2
+  exit 1
+}
+
+cmd_stop() {
+  local dir=${1:?usage: testbed.sh stop DIR} p
+  for p in kube-controller-manager kube-apiserver etcd; do
+    if [ -f "$dir/$p.pid" ]; then
+      kill "$(cat "$dir/$p.pid")" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$(cat "$dir/$p.pid")" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$(cat "$dir/$p.pid")" 2>/dev/null || true
+      rm -f "$dir/$p.pid"
+    fi
+  done
+}
+
+case "${1:-}" in
+  build) cmd_build ;;
+  start) shift; cmd_start "$@" ;;
+  stop) shift; cmd_stop "$@" ;;
+  paths) cmd_paths ;;
+  *) echo "usage: $0 build|start DIR|stop DIR|paths" >&2; exit 2 ;;
+esac
