@@ -163,6 +163,10 @@ KUBE_HOST=https://127.0.0.1:$api_port
 TESTBED_DIR=$dir
 ENV
   log "control plane ready at https://127.0.0.1:$api_port (kubeconfig: $dir/kubeconfig)"
+  # With WATCH_PID, tear everything down once that process (a test run) exits.
+  if [ -n "${WATCH_PID:-}" ]; then
+    nohup bash -c "while kill -0 $WATCH_PID 2>/dev/null; do sleep 1; done; '$0' stop '$dir'" >/dev/null 2>&1 &
+  fi
 }
 
 gen_pki() {

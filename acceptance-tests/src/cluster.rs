@@ -1,0 +1,104 @@
+//! A small synchronous cluster client for assertions.
+
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::{Client, Config};
+use serde_json::Value;
+use tokio::runtime::Runtime;
+
+/// Reads and changes objects on the test bed, as an out-of-band actor would.
+pub struct Cluster {
+    rt: Runtime,
+    client: Client,
+}
+
+/// `(apiVersion, kind, plural)` of an object kind.
+pub type Kind = (&'static str, &'static str, &'static str);
+
+/// Common kinds.
+pub mod kinds {
+    use super::Kind;
+    /// Namespace.
+    pub const NAMESPACE: Kind = ("v1", "Namespace", "namespaces");
+    /// ServiceAccount.
+    pub const SERVICE_ACCOUNT: Kind = ("v1", "ServiceAccount", "serviceaccounts");
+    /// ResourceQuota.
+    pub const RESOURCE_QUOTA: Kind = ("v1", "ResourceQuota", "resourcequotas");
+    /// RoleBinding.
+    pub const ROLE_BINDING: Kind = ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings");
+    /// ClusterRoleBinding.
+    pub const CLUSTER_ROLE_BINDING: Kind =
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings");
+}
+
+impl Cluster {
+    /// A client for the test bed.
+    ///
+    /// # Panics
+    /// When the kubeconfig cannot be loaded.
+    #[must_use]
+    pub fn new(bed: &crate::Bed) -> Self {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let kubeconfig = kube::config::Kubeconfig::read_from(&bed.kubeconfig).expect("read kubeconfig");
+        let client = rt.block_on(async {
+            let config = Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.expect("config");
+            Client::try_from(config).expect("client")
+        });
+        Self { rt, client }
+    }
+
+    fn api(&self, kind: Kind, namespace: Option<&str>) -> Api<DynamicObject> {
+        let (group, version) = kind.0.split_once('/').unwrap_or(("", kind.0));
+        let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind.1), kind.2);
+        match namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            None => Api::all_with(self.client.clone(), &ar),
+        }
+    }
+
+    /// The object as JSON, or `None` when it does not exist.
+    ///
+    /// # Panics
+    /// On API errors other than not found.
+    #[must_use]
+    pub fn get(&self, kind: Kind, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let api = self.api(kind, namespace);
+        self.rt
+            .block_on(api.get_opt(name))
+            .expect("get object")
+            .map(|o| serde_json::to_value(o).expect("object as JSON"))
+    }
+
+    /// Deletes an object (background propagation).
+    ///
+    /// # Panics
+    /// On API errors.
+    pub fn delete(&self, kind: Kind, namespace: Option<&str>, name: &str) {
+        let api = self.api(kind, namespace);
+        self.rt.block_on(api.delete(name, &DeleteParams::background())).expect("delete object");
+    }
+
+    /// Applies a merge patch as another field manager would (e.g. `kubectl edit`).
+    ///
+    /// # Panics
+    /// On API errors.
+    pub fn merge_patch(&self, kind: Kind, namespace: Option<&str>, name: &str, patch: Value) {
+        let api = self.api(kind, namespace);
+        self.rt
+            .block_on(api.patch(name, &PatchParams::default(), &Patch::Merge(patch)))
+            .expect("patch object");
+    }
+
+    /// Waits up to `seconds` until the object is gone; returns whether it is.
+    #[must_use]
+    pub fn wait_gone(&self, kind: Kind, namespace: Option<&str>, name: &str, seconds: u64) -> bool {
+        for _ in 0..seconds * 4 {
+            if self.get(kind, namespace, name).is_none() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        false
+    }
+}

@@ -1,0 +1,101 @@
+//! Staged server-side apply.
+
+use crate::{Deadline, Engine, Error, ObjectRef, Result};
+use kube::api::{DynamicObject, Patch, PatchParams};
+use std::time::Duration;
+
+/// An apply that stopped part way: what was applied, and why it stopped.
+#[derive(Debug)]
+pub struct ApplyFailure {
+    /// The objects applied before the failure, as the server returned them.
+    pub applied: Vec<DynamicObject>,
+    /// The failure.
+    pub error: Error,
+}
+
+/// Custom resources of a CRD that was just established can still meet a 404 for a moment
+/// while the API server's discovery catches up; retry that long.
+const DISCOVERY_LAG: Duration = Duration::from_secs(10);
+
+impl Engine {
+    /// Applies `objects` with server-side apply (forcing ownership of conflicting fields):
+    /// CustomResourceDefinitions and Namespaces first, then (once every CRD is established) the
+    /// rest, in the given order.
+    ///
+    /// # Errors
+    /// An [`ApplyFailure`] holding the objects applied before the first error.
+    pub async fn apply_staged(
+        &self,
+        objects: &[DynamicObject],
+        deadline: &Deadline,
+    ) -> Result<Vec<DynamicObject>, ApplyFailure> {
+        let (first, rest): (Vec<&DynamicObject>, Vec<&DynamicObject>) = objects.iter().partition(|o| {
+            let r = ObjectRef::of(o);
+            r.is_crd() || r.is_namespace()
+        });
+        let mut applied = Vec::with_capacity(objects.len());
+        for object in &first {
+            match self.apply_one(object, deadline).await {
+                Ok(live) => applied.push(live),
+                Err(error) => return Err(ApplyFailure { applied, error }),
+            }
+        }
+        let crds: Vec<ObjectRef> = first.iter().map(|o| ObjectRef::of(o)).filter(ObjectRef::is_crd).collect();
+        if !crds.is_empty()
+            && let Err(error) = self.wait_ready(&crds, deadline).await
+        {
+            return Err(ApplyFailure { applied, error });
+        }
+        for object in &rest {
+            match self.apply_one(object, deadline).await {
+                Ok(live) => applied.push(live),
+                Err(error) => return Err(ApplyFailure { applied, error }),
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Applies one object, retrying a 404 while a new CRD's API appears.
+    async fn apply_one(&self, object: &DynamicObject, deadline: &Deadline) -> Result<DynamicObject> {
+        let r = ObjectRef::of(object);
+        let params = PatchParams::apply(&self.field_manager).force();
+        let lag_until = tokio::time::Instant::now() + DISCOVERY_LAG;
+        loop {
+            if deadline.cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let attempt = match self.api(&r).await {
+                Ok(api) => api.patch(&r.name, &params, &Patch::Apply(object)).await.map_err(|e| match e {
+                    kube::Error::Api(status) => {
+                        if status.is_not_found() {
+                            Error::Discovery {
+                                api_version: r.api_version(),
+                                kind: r.kind.clone(),
+                                message: status.message.clone(),
+                            }
+                        } else {
+                            Error::Apply { object: r.clone(), message: status.message.clone() }
+                        }
+                    }
+                    other => self.unreachable(other),
+                }),
+                Err(e) => Err(e),
+            };
+            match attempt {
+                Ok(live) => {
+                    tracing::debug!(object = %r, "applied");
+                    return Ok(live);
+                }
+                Err(Error::Discovery { .. })
+                    if tokio::time::Instant::now() < lag_until && !deadline.expired() =>
+                {
+                    if let Ok(mut m) = self.discovered.lock() {
+                        m.remove(&(r.group.clone(), r.version.clone(), r.kind.clone()));
+                    }
+                    deadline.tick().await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

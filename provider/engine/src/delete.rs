@@ -1,0 +1,73 @@
+//! Ordered, bounded deletes.
+
+use crate::{Deadline, Engine, Error, ObjectRef, Result};
+use kube::api::DeleteParams;
+
+impl Engine {
+    /// Deletes `refs` in reverse order (dependents before what they live in), then, when `wait`
+    /// is set, waits until each is gone. Objects already gone are fine.
+    ///
+    /// # Errors
+    /// A refused delete, [`Error::Timeout`] listing what is still there and why, or
+    /// [`Error::Cancelled`].
+    pub async fn delete(&self, refs: &[ObjectRef], wait: bool, deadline: &Deadline) -> Result<()> {
+        let params = DeleteParams::background();
+        for r in refs.iter().rev() {
+            let api = match self.api(r).await {
+                Ok(api) => api,
+                Err(Error::Discovery { .. }) => continue, // its CRD is gone, so is it
+                Err(e) => return Err(e),
+            };
+            match api.delete(&r.name, &params).await {
+                Ok(_) => tracing::debug!(object = %r, "deleted"),
+                Err(kube::Error::Api(status)) if status.is_not_found() => {}
+                Err(kube::Error::Api(status)) => {
+                    return Err(Error::Delete { object: r.clone(), message: status.message.clone() });
+                }
+                Err(other) => return Err(self.unreachable(other)),
+            }
+        }
+        if !wait {
+            return Ok(());
+        }
+        let mut pending: Vec<ObjectRef> = refs.to_vec();
+        loop {
+            let mut still = Vec::new();
+            for r in pending {
+                if let Some(live) = self.get(&r).await? {
+                    still.push((r, live));
+                }
+            }
+            if still.is_empty() {
+                return Ok(());
+            }
+            if deadline.expired() {
+                let pending = still
+                    .into_iter()
+                    .map(|(r, live)| {
+                        let finalizers = live.metadata.finalizers.clone().unwrap_or_default();
+                        let mut why = "still present".to_owned();
+                        if let Some(phase) = live.data.pointer("/status/phase").and_then(|p| p.as_str()) {
+                            why = format!("phase {phase}");
+                        }
+                        if !finalizers.is_empty() {
+                            why.push_str(&format!(", finalizers {finalizers:?}"));
+                        }
+                        if let Some(conditions) = live.data.pointer("/status/conditions").and_then(|c| c.as_array())
+                        {
+                            for c in conditions.iter().filter(|c| c["status"] == "True") {
+                                if let Some(m) = c["message"].as_str() {
+                                    why.push_str(&format!("; {m}"));
+                                }
+                            }
+                        }
+                        (r, why)
+                    })
+                    .collect();
+                return Err(Error::Timeout { what: "deletion", waited: deadline.started.elapsed(), pending });
+            }
+            pending = still.into_iter().map(|(r, _)| r).collect();
+            deadline.tick().await?;
+        }
+    }
+}

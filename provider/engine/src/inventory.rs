@@ -1,0 +1,173 @@
+//! Digests and drift: what the inventory records for each object, computed the same way from
+//! the rendered object at plan time and from the live object at refresh time.
+
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+/// A short content digest of an object, `sha256:` and 16 hex digits, over its canonical JSON
+/// (keys sorted, so key order never shows as a change).
+#[must_use]
+pub fn digest(object: &Value) -> String {
+    let mut canonical = String::new();
+    write_canonical(object, &mut canonical);
+    let hash = Sha256::digest(canonical.as_bytes());
+    let hex: String = hash.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                write_canonical(&map[*k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The form of a rendered object that the server reports back: `stringData` of a Secret is
+/// folded into `data` (base64), because the API server never returns `stringData`.
+#[must_use]
+pub fn as_stored(desired: &Value) -> Value {
+    let mut out = desired.clone();
+    if desired.get("kind").and_then(Value::as_str) == Some("Secret")
+        && desired.get("apiVersion").and_then(Value::as_str) == Some("v1")
+        && let Some(Value::Object(string_data)) = out.as_object_mut().and_then(|o| o.remove("stringData"))
+    {
+        use base64::Engine as _;
+        let data = out.as_object_mut().map(|o| o.entry("data").or_insert_with(|| Value::Object(Default::default())));
+        if let Some(Value::Object(data)) = data {
+            for (k, v) in string_data {
+                let text = v.as_str().unwrap_or_default();
+                data.insert(k, Value::String(base64::engine::general_purpose::STANDARD.encode(text)));
+            }
+        }
+    }
+    out
+}
+
+/// The live object cut down to the fields the rendering sets: keys the rendering does not
+/// have (status, defaults, other managers' fields) are dropped, so the projection equals the
+/// stored form of the rendering exactly when nobody changed a field the provider manages.
+#[must_use]
+pub fn project(desired: &Value, live: &Value) -> Value {
+    match (desired, live) {
+        (Value::Object(d), Value::Object(l)) => Value::Object(
+            d.iter()
+                .filter(|(_, dv)| !dv.is_null())
+                .filter_map(|(k, dv)| l.get(k).map(|lv| (k.clone(), project(dv, lv))))
+                .collect(),
+        ),
+        (Value::Array(d), Value::Array(l)) if d.len() == l.len() => {
+            Value::Array(d.iter().zip(l).map(|(dv, lv)| project(dv, lv)).collect())
+        }
+        (Value::String(d), Value::String(l)) if d != l && quantities_equal(d, l) => Value::String(d.clone()),
+        (Value::Number(d), Value::Number(l)) if d.as_f64() == l.as_f64() => Value::Number(d.clone()),
+        _ => live.clone(),
+    }
+}
+
+/// Whether two strings are the same Kubernetes quantity written differently (`"1000m"` and
+/// `"1"`, `"1024Mi"` and `"1Gi"`), which the server normalises.
+fn quantities_equal(a: &str, b: &str) -> bool {
+    match (quantity_value(a), quantity_value(b)) {
+        (Some(x), Some(y)) => (x - y).abs() <= f64::EPSILON * x.abs().max(y.abs()).max(1.0),
+        _ => false,
+    }
+}
+
+fn quantity_value(s: &str) -> Option<f64> {
+    const SUFFIXES: &[(&str, f64)] = &[
+        ("Ki", 1024.0),
+        ("Mi", 1_048_576.0),
+        ("Gi", 1_073_741_824.0),
+        ("Ti", 1_099_511_627_776.0),
+        ("Pi", 1_125_899_906_842_624.0),
+        ("Ei", 1_152_921_504_606_846_976.0),
+        ("n", 1e-9),
+        ("u", 1e-6),
+        ("m", 1e-3),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+        ("E", 1e18),
+    ];
+    let first = s.chars().next()?;
+    if !(first.is_ascii_digit() || first == '.' || first == '+' || first == '-') {
+        return None;
+    }
+    for (suffix, scale) in SUFFIXES {
+        if let Some(number) = s.strip_suffix(suffix)
+            && let Ok(n) = number.parse::<f64>()
+        {
+            return Some(n * scale);
+        }
+    }
+    s.parse::<f64>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn digest_ignores_key_order() {
+        let a = json!({"a": 1, "b": {"c": [1, 2], "d": "x"}});
+        let b = json!({"b": {"d": "x", "c": [1, 2]}, "a": 1});
+        assert_eq!(digest(&a), digest(&b));
+        assert_ne!(digest(&a), digest(&json!({"a": 2})));
+        assert!(digest(&a).starts_with("sha256:") && digest(&a).len() == 23);
+    }
+
+    #[test]
+    fn projection_drops_server_fields_and_keeps_drift() {
+        let desired = json!({"kind": "ResourceQuota", "metadata": {"name": "q", "labels": {"a": "1"}},
+                             "spec": {"hard": {"cpu": "1000m"}}});
+        let live = json!({"kind": "ResourceQuota", "metadata": {"name": "q", "uid": "u", "labels": {"a": "1", "b": "2"}},
+                          "spec": {"hard": {"cpu": "1"}}, "status": {"used": {}}});
+        assert_eq!(digest(&project(&desired, &live)), digest(&desired));
+        let edited = json!({"kind": "ResourceQuota", "metadata": {"name": "q", "labels": {"a": "9"}},
+                            "spec": {"hard": {"cpu": "1"}}});
+        assert_ne!(digest(&project(&desired, &edited)), digest(&desired));
+        let missing = json!({"kind": "ResourceQuota", "metadata": {"name": "q"}});
+        assert_ne!(digest(&project(&desired, &missing)), digest(&desired));
+    }
+
+    #[test]
+    fn secrets_compare_in_stored_form() {
+        let desired = json!({"apiVersion": "v1", "kind": "Secret", "stringData": {"token": "abc"}});
+        let stored = as_stored(&desired);
+        assert_eq!(stored, json!({"apiVersion": "v1", "kind": "Secret", "data": {"token": "YWJj"}}));
+    }
+
+    #[test]
+    fn quantities() {
+        assert!(quantities_equal("1000m", "1"));
+        assert!(quantities_equal("1024Mi", "1Gi"));
+        assert!(!quantities_equal("1Gi", "1G"));
+        assert!(!quantities_equal("abc", "abc "));
+    }
+}

@@ -1,0 +1,148 @@
+//! `engine`: applies lists of Kubernetes objects with server-side apply, waits for them to be
+//! ready, prunes and deletes them, all bounded by deadlines. It knows nothing of Terraform or
+//! Flux: callers hand it rendered objects and get back what the cluster holds.
+//!
+//! # Expected flow
+//! 1. [`Engine::apply_staged`] applies CustomResourceDefinitions and Namespaces first, waits for
+//!    the CRDs to be established, then applies the rest in order.
+//! 2. [`Engine::wait_ready`] waits until each object is ready by its kind's rules.
+//! 3. [`Engine::delete`] deletes objects (reverse order) and waits until they are gone.
+//! 4. [`Engine::get`] reads objects back for drift detection ([`inventory::project`]).
+
+mod apply;
+mod delete;
+pub mod error;
+pub mod inventory;
+pub mod object;
+mod wait;
+
+pub use apply::ApplyFailure;
+pub use error::{Error, Result};
+pub use object::ObjectRef;
+pub use wait::{Readiness, readiness};
+
+use kube::api::{Api, DynamicObject};
+use kube::core::ApiResource;
+use kube::{Client, discovery};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// How often waits poll the API server.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Bounds and cancellation for one operation.
+#[derive(Clone, Debug)]
+pub struct Deadline {
+    /// When the operation must give up.
+    pub at: Instant,
+    /// When the operation started (for messages).
+    pub started: Instant,
+    /// Cancelled when the caller must stop at once.
+    pub cancel: CancellationToken,
+}
+
+impl Deadline {
+    /// A deadline `timeout` from now.
+    #[must_use]
+    pub fn after(timeout: Duration, cancel: CancellationToken) -> Self {
+        let now = Instant::now();
+        Self { at: now + timeout, started: now, cancel }
+    }
+
+    fn expired(&self) -> bool {
+        Instant::now() >= self.at
+    }
+
+    /// Sleeps one poll interval, or less when the deadline comes first.
+    async fn tick(&self) -> Result<()> {
+        let wake = (Instant::now() + POLL_INTERVAL).min(self.at);
+        tokio::select! {
+            () = tokio::time::sleep_until(wake) => Ok(()),
+            () = self.cancel.cancelled() => Err(Error::Cancelled),
+        }
+    }
+}
+
+/// The apply engine for one cluster and one field manager.
+pub struct Engine {
+    client: Client,
+    field_manager: String,
+    host: String,
+    discovered: Mutex<HashMap<(String, String, String), (ApiResource, bool)>>,
+}
+
+impl Engine {
+    /// An engine that applies with `field_manager` through `client`; `host` names the server in
+    /// messages.
+    #[must_use]
+    pub fn new(client: Client, field_manager: impl Into<String>, host: impl Into<String>) -> Self {
+        Self { client, field_manager: field_manager.into(), host: host.into(), discovered: Mutex::default() }
+    }
+
+    /// The server-side-apply field manager.
+    #[must_use]
+    pub fn field_manager(&self) -> &str {
+        &self.field_manager
+    }
+
+    /// The API resource (plural) and scope of a reference's kind: from the built-in table, else
+    /// by discovery, cached.
+    async fn resolve(&self, r: &ObjectRef) -> Result<(ApiResource, bool)> {
+        if let Some(known) = object::known_resource(r) {
+            return Ok(known);
+        }
+        let key = (r.group.clone(), r.version.clone(), r.kind.clone());
+        if let Some(found) = self.discovered.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(found);
+        }
+        let (ar, caps) = discovery::pinned_kind(&self.client, &r.gvk()).await.map_err(|e| match e {
+            kube::Error::Api(status) => Error::Discovery {
+                api_version: r.api_version(),
+                kind: r.kind.clone(),
+                message: status.message.clone(),
+            },
+            kube::Error::Discovery(d) => {
+                Error::Discovery { api_version: r.api_version(), kind: r.kind.clone(), message: d.to_string() }
+            }
+            other => self.unreachable(other),
+        })?;
+        let found = (ar, caps.scope == discovery::Scope::Namespaced);
+        if let Ok(mut m) = self.discovered.lock() {
+            m.insert(key, found.clone());
+        }
+        Ok(found)
+    }
+
+    async fn api(&self, r: &ObjectRef) -> Result<Api<DynamicObject>> {
+        let (ar, namespaced) = self.resolve(r).await?;
+        Ok(if namespaced && !r.namespace.is_empty() {
+            Api::namespaced_with(self.client.clone(), &r.namespace, &ar)
+        } else {
+            Api::all_with(self.client.clone(), &ar)
+        })
+    }
+
+    /// Reads an object; `None` when it does not exist (or its kind is no longer served).
+    ///
+    /// # Errors
+    /// When the server cannot be reached or refuses the read.
+    pub async fn get(&self, r: &ObjectRef) -> Result<Option<DynamicObject>> {
+        let api = match self.api(r).await {
+            Ok(api) => api,
+            // The CRD of a custom resource is gone, so the object is too.
+            Err(Error::Discovery { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        api.get_opt(&r.name).await.map_err(|e| match e {
+            kube::Error::Api(status) => Error::Read { object: r.clone(), message: status.message.clone() },
+            other => self.unreachable(other),
+        })
+    }
+
+    fn unreachable(&self, source: kube::Error) -> Error {
+        Error::Unreachable { host: self.host.clone(), source }
+    }
+}

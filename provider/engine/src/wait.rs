@@ -1,0 +1,169 @@
+//! Readiness by kind, and bounded waits built on it.
+
+use crate::{Deadline, Engine, Error, ObjectRef, Result};
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+/// Whether an object is ready, by the rules of its kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// Ready.
+    Ready,
+    /// Not yet, with the reason.
+    Pending(String),
+    /// Never going to be without a change: fail now with this message.
+    Failed(String),
+}
+
+/// The readiness of a live object:
+/// - CustomResourceDefinition: `Established=True`;
+/// - Deployment: rolled out (`observedGeneration >= generation`, and updated, available and
+///   desired replicas equal);
+/// - Namespace: not terminating;
+/// - Flux objects (`*.toolkit.fluxcd.io`): `Ready=True` with `observedGeneration ==
+///   generation`; `Stalled=True` fails;
+/// - anything else: ready once applied.
+#[must_use]
+pub fn readiness(object: &DynamicObject) -> Readiness {
+    let r = ObjectRef::of(object);
+    let status = object.data.get("status").unwrap_or(&Value::Null);
+    let generation = object.metadata.generation.unwrap_or(0);
+    let observed = status.get("observedGeneration").and_then(Value::as_i64).unwrap_or(-1);
+    if r.is_crd() {
+        return match condition(status, "Established") {
+            Some(("True", _)) => Readiness::Ready,
+            Some((_, message)) => Readiness::Pending(format!("not established: {message}")),
+            None => Readiness::Pending("not established yet".to_owned()),
+        };
+    }
+    if r.is_namespace() {
+        return match status.get("phase").and_then(Value::as_str) {
+            Some("Terminating") => Readiness::Pending("namespace is terminating".to_owned()),
+            _ => Readiness::Ready,
+        };
+    }
+    if r.group == "apps" && r.kind == "Deployment" {
+        let int = |k: &str| status.get(k).and_then(Value::as_i64).unwrap_or(0);
+        let desired = object.data.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+        if observed < generation {
+            return Readiness::Pending(format!("rollout not observed yet (generation {generation})"));
+        }
+        let (updated, available) = (int("updatedReplicas"), int("availableReplicas"));
+        if updated == desired && available == desired && int("replicas") <= desired {
+            return Readiness::Ready;
+        }
+        let mut why = format!("{available}/{desired} replicas available, {updated} updated");
+        if let Some((_, message)) = condition(status, "Available").filter(|(s, _)| *s != "True") {
+            why.push_str(&format!("; {message}"));
+        }
+        return Readiness::Pending(why);
+    }
+    if r.group.ends_with(".toolkit.fluxcd.io") {
+        if let Some(("True", message)) = condition(status, "Stalled") {
+            return Readiness::Failed(message.to_owned());
+        }
+        return match condition(status, "Ready") {
+            Some(("True", _)) if observed == generation => Readiness::Ready,
+            Some(("True", _)) => Readiness::Pending("generation not yet reconciled".to_owned()),
+            Some((_, message)) => Readiness::Pending(message.to_owned()),
+            None => Readiness::Pending("not reconciled yet".to_owned()),
+        };
+    }
+    Readiness::Ready
+}
+
+/// The status and message of condition `type_`.
+fn condition<'a>(status: &'a Value, type_: &str) -> Option<(&'a str, &'a str)> {
+    status.get("conditions")?.as_array()?.iter().find_map(|c| {
+        (c.get("type")?.as_str()? == type_)
+            .then(|| (c.get("status")?.as_str(), c.get("message").and_then(Value::as_str).or(Some(""))))
+            .and_then(|(s, m)| Some((s?, m?)))
+    })
+}
+
+impl Engine {
+    /// Waits until every object in `refs` is ready, polling; on timeout the error lists each
+    /// object that was not, with its reason.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`], [`Error::Failed`] for a terminal failure, [`Error::Cancelled`], or a
+    /// read error.
+    pub async fn wait_ready(&self, refs: &[ObjectRef], deadline: &Deadline) -> Result<()> {
+        let mut pending: Vec<(ObjectRef, String)> = refs.iter().map(|r| (r.clone(), String::new())).collect();
+        loop {
+            let mut still = Vec::new();
+            for (r, _) in pending {
+                match self.get(&r).await? {
+                    None => still.push((r, "not found".to_owned())),
+                    Some(live) => match readiness(&live) {
+                        Readiness::Ready => {}
+                        Readiness::Pending(why) => still.push((r, why)),
+                        Readiness::Failed(message) => return Err(Error::Failed { object: r, message }),
+                    },
+                }
+            }
+            pending = still;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            if deadline.expired() {
+                return Err(Error::Timeout { what: "readiness", waited: deadline.started.elapsed(), pending });
+            }
+            deadline.tick().await?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(yaml: &str) -> DynamicObject {
+        serde_saphyr::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn table() {
+        let cases = [
+            (
+                "crd established",
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x}\nstatus: {conditions: [{type: Established, status: 'True'}]}",
+                Readiness::Ready,
+            ),
+            (
+                "crd new",
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x}",
+                Readiness::Pending("not established yet".into()),
+            ),
+            (
+                "deployment rolled out",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, generation: 2}\nspec: {replicas: 1}\nstatus: {observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1}",
+                Readiness::Ready,
+            ),
+            (
+                "deployment stale",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, generation: 3}\nspec: {replicas: 1}\nstatus: {observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1}",
+                Readiness::Pending("rollout not observed yet (generation 3)".into()),
+            ),
+            (
+                "flux ready",
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, generation: 1}\nstatus: {observedGeneration: 1, conditions: [{type: Ready, status: 'True', message: ok}]}",
+                Readiness::Ready,
+            ),
+            (
+                "flux stalled",
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, generation: 1}\nstatus: {conditions: [{type: Stalled, status: 'True', message: bad path}]}",
+                Readiness::Failed("bad path".into()),
+            ),
+            (
+                "flux not ready",
+                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: g, generation: 1}\nstatus: {observedGeneration: 1, conditions: [{type: Ready, status: 'False', message: auth failed}]}",
+                Readiness::Pending("auth failed".into()),
+            ),
+            ("configmap", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}", Readiness::Ready),
+        ];
+        for (name, yaml, want) in cases {
+            assert_eq!(readiness(&object(yaml)), want, "{name}");
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! The provider block: how to reach the cluster, and the field manager. The Kubernetes client is
+//! built lazily on first use, so configuring and planning a create never touch the cluster.
+
+use crate::error::chain;
+use engine::Engine;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use serde_json::json;
+use std::sync::{Arc, RwLock};
+use tfplugin::cty::Value;
+use tfplugin::schema::{Attribute, Nesting, Schema};
+use tfplugin::{AttributePath, Diagnostic, Diagnostics};
+use tokio::sync::OnceCell;
+
+/// The default server-side-apply field manager.
+pub const DEFAULT_FIELD_MANAGER: &str = "flux-provider";
+
+/// The schema of the `provider "flux" {}` block.
+#[must_use]
+pub fn provider_schema() -> Schema {
+    Schema {
+        description: "Installs Flux All-In-One and configures its syncs and tenants.".into(),
+        attributes: vec![
+            Attribute::nested(
+                "kubernetes",
+                Nesting::Single,
+                vec![
+                    Attribute::string("config_path")
+                        .describe("Path to a kubeconfig file (`~` is expanded). Env: `KUBE_CONFIG_PATH`."),
+                    Attribute::string_list("config_paths").describe(
+                        "Kubeconfig files merged like kubectl merges `KUBECONFIG`. Env: `KUBE_CONFIG_PATHS`.",
+                    ),
+                    Attribute::string("config_context").describe("Kubeconfig context to use. Env: `KUBE_CTX`."),
+                    Attribute::string("host").describe("API server URL. Env: `KUBE_HOST`."),
+                    Attribute::string("token").sensitive().describe("Bearer token. Env: `KUBE_TOKEN`."),
+                    Attribute::string("cluster_ca_certificate")
+                        .describe("PEM CA bundle of the API server. Env: `KUBE_CLUSTER_CA_CERT_DATA`."),
+                    Attribute::string("client_certificate")
+                        .describe("PEM client certificate. Env: `KUBE_CLIENT_CERT_DATA`."),
+                    Attribute::string("client_key")
+                        .sensitive()
+                        .describe("PEM client key. Env: `KUBE_CLIENT_KEY_DATA`."),
+                    Attribute::bool("insecure")
+                        .describe("Skip verification of the server certificate. Env: `KUBE_INSECURE`."),
+                    Attribute::string("tls_server_name")
+                        .describe("Server name to verify the certificate against. Env: `KUBE_TLS_SERVER_NAME`."),
+                    Attribute::string("proxy_url").describe("HTTP proxy for API requests. Env: `KUBE_PROXY_URL`."),
+                    Attribute::nested(
+                        "exec",
+                        Nesting::Single,
+                        vec![
+                            Attribute::string("api_version")
+                                .describe("ExecCredential API version (default `client.authentication.k8s.io/v1beta1`)."),
+                            Attribute::string("command").required().describe("The credential plugin command."),
+                            Attribute::string_list("args").describe("Its arguments."),
+                            Attribute::string_map("env").describe("Extra environment variables for it."),
+                        ],
+                    )
+                    .describe(
+                        "A credential plugin (`aws eks get-token`, `gke-gcloud-auth-plugin`, `kubelogin`); its \
+                         credentials are cached until they expire and renewed during long applies.",
+                    ),
+                ],
+            )
+            .describe(
+                "How to reach the cluster. With nothing set: `KUBECONFIG`, then `~/.kube/config`, then the \
+                 in-cluster service account.",
+            ),
+            Attribute::string("field_manager").describe(&format!(
+                "Server-side-apply field manager of every object the provider applies (default `{DEFAULT_FIELD_MANAGER}`)."
+            )),
+        ],
+        ..Schema::default()
+    }
+}
+
+/// Cross-attribute checks of the provider block.
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    let k = config.get("kubernetes");
+    let base = AttributePath::root("kubernetes");
+    if !k.get("config_path").is_null() && !k.get("config_paths").is_null() {
+        diags.error_at(
+            base.attr("config_paths"),
+            "Conflicting attributes",
+            "Set either config_path or config_paths, not both.",
+        );
+    }
+    if k.get("client_certificate").is_null() != k.get("client_key").is_null()
+        && !k.get("client_certificate").is_unknown()
+        && !k.get("client_key").is_unknown()
+    {
+        diags.error_at(
+            base.attr("client_key"),
+            "Incomplete client certificate",
+            "client_certificate and client_key must be set together.",
+        );
+    }
+}
+
+/// How to reach the cluster, after environment fallbacks.
+#[derive(Clone, Debug, Default)]
+pub struct KubernetesSettings {
+    /// Kubeconfig files, merged in order.
+    pub config_paths: Vec<String>,
+    /// Context name.
+    pub context: Option<String>,
+    /// API server URL.
+    pub host: Option<String>,
+    /// Bearer token.
+    pub token: Option<String>,
+    /// PEM CA bundle.
+    pub cluster_ca_certificate: Option<String>,
+    /// PEM client certificate.
+    pub client_certificate: Option<String>,
+    /// PEM client key.
+    pub client_key: Option<String>,
+    /// Skip TLS verification.
+    pub insecure: Option<bool>,
+    /// TLS server name.
+    pub tls_server_name: Option<String>,
+    /// Proxy URL.
+    pub proxy_url: Option<String>,
+    /// Credential plugin.
+    pub exec: Option<ExecSettings>,
+}
+
+/// A credential plugin.
+#[derive(Clone, Debug, Default)]
+pub struct ExecSettings {
+    /// ExecCredential API version.
+    pub api_version: String,
+    /// Command.
+    pub command: String,
+    /// Arguments.
+    pub args: Vec<String>,
+    /// Environment.
+    pub env: Vec<(String, String)>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn string(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_owned)
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_list().map(|l| l.iter().filter_map(string).collect()).unwrap_or_default()
+}
+
+impl KubernetesSettings {
+    /// Reads the `kubernetes` attribute, falling back to the `KUBE_*` environment variables the
+    /// kubernetes provider also honours.
+    #[must_use]
+    pub fn from_config(k: &Value) -> Self {
+        let mut config_paths = strings(k.get("config_paths"));
+        if let Some(p) = string(k.get("config_path")) {
+            config_paths.push(p);
+        }
+        if config_paths.is_empty() {
+            if let Some(p) = env("KUBE_CONFIG_PATH") {
+                config_paths.push(p);
+            } else if let Some(list) = env("KUBE_CONFIG_PATHS") {
+                config_paths.extend(list.split(':').filter(|s| !s.is_empty()).map(str::to_owned));
+            }
+        }
+        let exec = match k.get("exec") {
+            Value::Object(_) => {
+                let e = k.get("exec");
+                Some(ExecSettings {
+                    api_version: string(e.get("api_version"))
+                        .unwrap_or_else(|| "client.authentication.k8s.io/v1beta1".to_owned()),
+                    command: string(e.get("command")).unwrap_or_default(),
+                    args: strings(e.get("args")),
+                    env: e
+                        .get("env")
+                        .as_map()
+                        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), string(v)?))).collect())
+                        .unwrap_or_default(),
+                })
+            }
+            _ => None,
+        };
+        let or_env = |attr: &str, var: &str| string(k.get(attr)).or_else(|| env(var));
+        Self {
+            config_paths,
+            context: or_env("config_context", "KUBE_CTX"),
+            host: or_env("host", "KUBE_HOST"),
+            token: or_env("token", "KUBE_TOKEN"),
+            cluster_ca_certificate: or_env("cluster_ca_certificate", "KUBE_CLUSTER_CA_CERT_DATA"),
+            client_certificate: or_env("client_certificate", "KUBE_CLIENT_CERT_DATA"),
+            client_key: or_env("client_key", "KUBE_CLIENT_KEY_DATA"),
+            insecure: k.get("insecure").as_bool().or_else(|| env("KUBE_INSECURE").map(|v| v == "true" || v == "1")),
+            tls_server_name: or_env("tls_server_name", "KUBE_TLS_SERVER_NAME"),
+            proxy_url: or_env("proxy_url", "KUBE_PROXY_URL"),
+            exec,
+        }
+    }
+
+    /// The kubeconfig these settings describe: an in-memory one when `host` is set, else the
+    /// files named, else `KUBECONFIG` or `~/.kube/config`; `None` means in-cluster.
+    ///
+    /// # Errors
+    /// When a kubeconfig file cannot be read.
+    pub fn kubeconfig(&self) -> Result<Option<Kubeconfig>, String> {
+        if let Some(host) = &self.host {
+            return self.in_memory(host).map(Some);
+        }
+        let mut merged: Option<Kubeconfig> = None;
+        for path in &self.config_paths {
+            let path = expand_home(path);
+            let kc = Kubeconfig::read_from(&path).map_err(|e| format!("reading kubeconfig {path}: {}", chain(&e)))?;
+            merged = Some(match merged {
+                Some(m) => m.merge(kc).map_err(|e| chain(&e))?,
+                None => kc,
+            });
+        }
+        if merged.is_none() {
+            merged = Kubeconfig::from_env().map_err(|e| format!("reading KUBECONFIG: {}", chain(&e)))?;
+        }
+        if merged.is_none() {
+            let home = expand_home("~/.kube/config");
+            if std::path::Path::new(&home).exists() {
+                merged = Some(Kubeconfig::read_from(&home).map_err(|e| format!("reading {home}: {}", chain(&e)))?);
+            }
+        }
+        Ok(merged.map(|mut kc| {
+            for named in &mut kc.auth_infos {
+                if let Some(exec) = named.auth_info.as_mut().and_then(|a| a.exec.as_mut()) {
+                    // stdin belongs to the CLI's plugin protocol: a plugin must never prompt.
+                    exec.interactive_mode = Some(kube::config::ExecInteractiveMode::Never);
+                }
+            }
+            for named in &mut kc.clusters {
+                if let Some(cluster) = named.cluster.as_mut() {
+                    if let Some(insecure) = self.insecure {
+                        cluster.insecure_skip_tls_verify = Some(insecure);
+                    }
+                    if self.tls_server_name.is_some() {
+                        cluster.tls_server_name.clone_from(&self.tls_server_name);
+                    }
+                    if self.proxy_url.is_some() {
+                        cluster.proxy_url.clone_from(&self.proxy_url);
+                    }
+                }
+            }
+            kc
+        }))
+    }
+
+    fn in_memory(&self, host: &str) -> Result<Kubeconfig, String> {
+        use base64::Engine as _;
+        let b64 = |pem: &String| base64::engine::general_purpose::STANDARD.encode(pem.trim().as_bytes());
+        let mut user = serde_json::Map::new();
+        if let Some(t) = &self.token {
+            user.insert("token".into(), json!(t));
+        }
+        if let Some(c) = &self.client_certificate {
+            user.insert("client-certificate-data".into(), json!(b64(c)));
+        }
+        if let Some(k) = &self.client_key {
+            user.insert("client-key-data".into(), json!(b64(k)));
+        }
+        if let Some(e) = &self.exec {
+            let env: Vec<_> = e.env.iter().map(|(k, v)| json!({"name": k, "value": v})).collect();
+            user.insert(
+                "exec".into(),
+                json!({"apiVersion": e.api_version, "command": e.command, "args": e.args, "env": env,
+                       "interactiveMode": "Never", "provideClusterInfo": false}),
+            );
+        }
+        let mut cluster = serde_json::Map::new();
+        cluster.insert("server".into(), json!(host));
+        if let Some(ca) = &self.cluster_ca_certificate {
+            cluster.insert("certificate-authority-data".into(), json!(b64(ca)));
+        }
+        if let Some(i) = self.insecure {
+            cluster.insert("insecure-skip-tls-verify".into(), json!(i));
+        }
+        if let Some(n) = &self.tls_server_name {
+            cluster.insert("tls-server-name".into(), json!(n));
+        }
+        if let Some(p) = &self.proxy_url {
+            cluster.insert("proxy-url".into(), json!(p));
+        }
+        let kc = json!({
+            "apiVersion": "v1", "kind": "Config",
+            "clusters": [{"name": "provider", "cluster": cluster}],
+            "users": [{"name": "provider", "user": user}],
+            "contexts": [{"name": "provider", "context": {"cluster": "provider", "user": "provider"}}],
+            "current-context": "provider",
+        });
+        serde_json::from_value(kc).map_err(|e| format!("building the kubeconfig: {e}"))
+    }
+}
+
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => path.to_owned(),
+    }
+}
+
+/// What every resource shares: the provider settings and the lazily built engine.
+#[derive(Default)]
+pub struct Shared {
+    settings: RwLock<Option<(KubernetesSettings, String)>>,
+    engine: OnceCell<Arc<Engine>>,
+}
+
+impl Shared {
+    /// Stores the provider configuration; touches nothing remote.
+    pub fn configure(&self, config: &Value) {
+        let settings = KubernetesSettings::from_config(config.get("kubernetes"));
+        let field_manager = string(config.get("field_manager")).unwrap_or_else(|| DEFAULT_FIELD_MANAGER.to_owned());
+        if let Ok(mut s) = self.settings.write() {
+            *s = Some((settings, field_manager));
+        }
+    }
+
+    /// The field manager configured.
+    #[must_use]
+    pub fn field_manager(&self) -> String {
+        self.settings
+            .read()
+            .ok()
+            .and_then(|s| s.as_ref().map(|(_, f)| f.clone()))
+            .unwrap_or_else(|| DEFAULT_FIELD_MANAGER.to_owned())
+    }
+
+    /// The engine, building the Kubernetes client on first use.
+    ///
+    /// # Errors
+    /// A diagnostic naming what could not be loaded or reached.
+    pub async fn engine(&self) -> Result<Arc<Engine>, Diagnostic> {
+        self.engine
+            .get_or_try_init(|| async {
+                let (settings, field_manager) =
+                    self.settings.read().ok().and_then(|s| s.clone()).unwrap_or_default();
+                let field_manager =
+                    if field_manager.is_empty() { DEFAULT_FIELD_MANAGER.to_owned() } else { field_manager };
+                build_engine(settings, field_manager).await.map(Arc::new)
+            })
+            .await
+            .cloned()
+    }
+}
+
+async fn build_engine(settings: KubernetesSettings, field_manager: String) -> Result<Engine, Diagnostic> {
+    let fail = |detail: String| Diagnostic::error("Cannot configure the Kubernetes client", detail);
+    let config = match settings.kubeconfig().map_err(fail)? {
+        Some(kc) => {
+            let options = KubeConfigOptions { context: settings.context.clone(), ..Default::default() };
+            kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| fail(chain(&e)))?
+        }
+        None => kube::Config::incluster().map_err(|e| {
+            fail(format!(
+                "no kubeconfig found (KUBECONFIG, ~/.kube/config) and not running in a cluster: {}",
+                chain(&e)
+            ))
+        })?,
+    };
+    let host = config.cluster_url.to_string();
+    // Exec plugins run synchronously while the client is built.
+    let client = tokio::task::spawn_blocking(move || kube::Client::try_from(config))
+        .await
+        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| fail(format!("connecting to {host}: {}", chain(&e))))?;
+    Ok(Engine::new(client, field_manager, host.trim_end_matches('/')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_valid() {
+        provider_schema().validate_implementation().unwrap();
+    }
+
+    #[test]
+    fn host_settings_build_an_in_memory_kubeconfig() {
+        let s = KubernetesSettings {
+            host: Some("https://10.0.0.1:6443".into()),
+            token: Some("t".into()),
+            cluster_ca_certificate: Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into()),
+            exec: Some(ExecSettings { api_version: "v1".into(), command: "aws".into(), ..Default::default() }),
+            ..Default::default()
+        };
+        let kc = s.kubeconfig().unwrap().unwrap();
+        assert_eq!(kc.current_context.as_deref(), Some("provider"));
+        let cluster = kc.clusters[0].cluster.as_ref().unwrap();
+        assert_eq!(cluster.server.as_deref(), Some("https://10.0.0.1:6443"));
+        let exec = kc.auth_infos[0].auth_info.as_ref().unwrap().exec.as_ref().unwrap();
+        assert_eq!(exec.interactive_mode, Some(kube::config::ExecInteractiveMode::Never));
+    }
+}

@@ -1,0 +1,454 @@
+//! The resources, and the one adapter that turns a [`FluxResource`] (schema, settings, pure
+//! rendering) into a Terraform resource whose CRUD is: render, then hand the objects to the
+//! shared apply engine.
+
+pub mod tenant;
+
+use crate::config::Shared;
+use crate::error::engine_diagnostic;
+use crate::render;
+use async_trait::async_trait;
+use engine::inventory::{as_stored, digest, project};
+use engine::{Deadline, Engine, ObjectRef};
+use kube::api::DynamicObject;
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+use tfplugin::cty::Value;
+use tfplugin::schema::validators::{self, parse_go_duration};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::{
+    ApplyRequest, ApplyResponse, DeleteRequest, Diagnostic, Diagnostics, PlanRequest,
+    PlanResponse, ReadResponse, Resource,
+};
+
+/// How long each operation may wait when `timeouts` leaves it unset.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The attributes every resource has, decoded.
+#[derive(Clone, Debug)]
+pub struct Common {
+    /// `name`.
+    pub name: String,
+    /// `namespace`.
+    pub namespace: String,
+    /// `labels`, added to every rendered object.
+    pub labels: BTreeMap<String, String>,
+    /// `annotations`, added to every rendered object.
+    pub annotations: BTreeMap<String, String>,
+    /// `wait`: wait for readiness after apply.
+    pub wait: bool,
+    /// `timeouts.create`.
+    pub create_timeout: Duration,
+    /// `timeouts.update`.
+    pub update_timeout: Duration,
+    /// `timeouts.delete`.
+    pub delete_timeout: Duration,
+}
+
+impl Common {
+    /// Decodes the common attributes of a wholly known value.
+    #[must_use]
+    pub fn from_value(v: &Value) -> Self {
+        let timeout = |op: &str| {
+            v.get("timeouts").get(op).as_str().and_then(parse_go_duration).unwrap_or(DEFAULT_TIMEOUT)
+        };
+        Self {
+            name: v.get("name").as_str().unwrap_or_default().to_owned(),
+            namespace: v.get("namespace").as_str().unwrap_or_default().to_owned(),
+            labels: string_map(v.get("labels")),
+            annotations: string_map(v.get("annotations")),
+            wait: v.get("wait").as_bool().unwrap_or(true),
+            create_timeout: timeout("create"),
+            update_timeout: timeout("update"),
+            delete_timeout: timeout("delete"),
+        }
+    }
+}
+
+/// A map of strings from a cty map (null → empty).
+#[must_use]
+pub fn string_map(v: &Value) -> BTreeMap<String, String> {
+    v.as_map()
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+        .unwrap_or_default()
+}
+
+/// A cty map of strings.
+#[must_use]
+pub fn string_map_value(m: &BTreeMap<String, String>) -> Value {
+    Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::string(v.clone()))).collect())
+}
+
+/// The attributes every resource has: `name`, `namespace`, `labels`, `annotations`, `wait`,
+/// `id`, `objects` (and the `timeouts` block, see [`schema`]).
+fn common_attributes<R: FluxResource>() -> Vec<Attribute> {
+    let name = Attribute::string("name").force_new().validate(validators::rfc1123_label());
+    let name = match R::NAME_DEFAULT {
+        Some(d) => name.default(Value::string(d)),
+        None => name.required(),
+    };
+    let namespace = Attribute::string("namespace").force_new().validate(validators::rfc1123_label());
+    let namespace = match R::NAMESPACE_DEFAULT {
+        Some(d) => namespace.default(Value::string(d)),
+        None => namespace.required(),
+    };
+    vec![
+        name.describe(R::NAME_DESCRIPTION),
+        namespace.describe(R::NAMESPACE_DESCRIPTION),
+        Attribute::string_map("labels")
+            .default(Value::Map(BTreeMap::new()))
+            .describe("Labels added to every rendered object."),
+        Attribute::string_map("annotations")
+            .default(Value::Map(BTreeMap::new()))
+            .describe("Annotations added to every rendered object."),
+        Attribute::bool("wait")
+            .default(Value::Bool(true))
+            .describe("Wait until every applied object is ready, bounded by `timeouts`."),
+        Attribute::string("id").computed().describe("`namespace/name`."),
+        objects_attribute(),
+    ]
+}
+
+fn objects_attribute() -> Attribute {
+    Attribute {
+        kind: tfplugin::schema::AttributeKind::Value(tfplugin::cty::Type::Map(Box::new(
+            tfplugin::cty::Type::String,
+        ))),
+        ..Attribute::string("objects").computed()
+    }
+    .describe(
+        "One entry per rendered object, keyed `group/version/kind/namespace/name`, valued by a digest of its \
+         managed fields: plans show which objects are added, changed or pruned.",
+    )
+}
+
+/// What a resource type provides: its own attributes, typed settings and a pure rendering. The
+/// adapter [`managed`] does the rest.
+#[async_trait]
+pub trait FluxResource: Send + Sync + 'static {
+    /// Typed settings decoded from a wholly known value.
+    type Settings: Send + Sync;
+    /// The resource type name.
+    const TYPE_NAME: &'static str;
+    /// Markdown description of the resource.
+    const DESCRIPTION: &'static str;
+    /// Description of `name`.
+    const NAME_DESCRIPTION: &'static str;
+    /// Description of `namespace`.
+    const NAMESPACE_DESCRIPTION: &'static str;
+    /// Default of `name`, if it has one.
+    const NAME_DEFAULT: Option<&'static str> = None;
+    /// Default of `namespace`, if it has one.
+    const NAMESPACE_DEFAULT: Option<&'static str> = None;
+
+    /// The resource's own attributes (the common ones are added).
+    fn attributes() -> Vec<Attribute>;
+
+    /// Cross-attribute checks; `config` may contain unknowns.
+    fn validate(_config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Decodes the settings of a wholly known value (schema validation has passed).
+    fn settings(value: &Value) -> Self::Settings;
+
+    /// Renders the objects, in apply order. Pure.
+    fn render(common: &Common, settings: &Self::Settings) -> Vec<DynamicObject>;
+
+    /// Reads back from the cluster the resource-specific attributes (plus `labels` and
+    /// `annotations`) of an instance being imported.
+    async fn import(engine: &Engine, namespace: &str, name: &str) -> Result<BTreeMap<String, Value>, Diagnostic>;
+}
+
+/// The full schema of a resource type.
+#[must_use]
+pub fn schema<R: FluxResource>() -> Schema {
+    let mut attributes = common_attributes::<R>();
+    attributes.extend(R::attributes());
+    Schema {
+        version: 0,
+        description: R::DESCRIPTION.to_owned(),
+        attributes,
+        blocks: vec![Block::timeouts(&["create", "update", "delete"], "5m")],
+    }
+}
+
+/// The Terraform resource for a [`FluxResource`].
+#[must_use]
+pub fn managed<R: FluxResource>(shared: Arc<Shared>) -> Arc<dyn Resource> {
+    Arc::new(Managed::<R> { shared, schema: schema::<R>(), _resource: PhantomData })
+}
+
+struct Managed<R> {
+    shared: Arc<Shared>,
+    schema: Schema,
+    _resource: PhantomData<fn() -> R>,
+}
+
+/// The rendering of a wholly known value: objects with their keys and digests.
+struct Rendered {
+    objects: Vec<DynamicObject>,
+    digests: BTreeMap<String, String>,
+    desired: BTreeMap<String, serde_json::Value>,
+}
+
+impl<R: FluxResource> Managed<R> {
+    /// Whether every attribute the user can set is known, so the objects can be rendered.
+    fn inputs_known(&self, value: &Value) -> bool {
+        self.schema
+            .attributes
+            .iter()
+            .filter(|a| a.optional || a.required)
+            .all(|a| value.get(&a.name).is_wholly_known())
+            && value.get("timeouts").is_wholly_known()
+    }
+
+    fn render(value: &Value) -> (Common, Rendered) {
+        let common = Common::from_value(value);
+        let objects = R::render(&common, &R::settings(value));
+        let mut digests = BTreeMap::new();
+        let mut desired = BTreeMap::new();
+        for o in &objects {
+            let key = ObjectRef::of(o).key();
+            let stored = as_stored(&render::to_json(o));
+            digests.insert(key.clone(), digest(&stored));
+            desired.insert(key, stored);
+        }
+        (common, Rendered { objects, digests, desired })
+    }
+
+    async fn engine(&self, diags: &mut Diagnostics) -> Option<Arc<Engine>> {
+        match self.shared.engine().await {
+            Ok(e) => Some(e),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
+    }
+
+    /// Applies, prunes what left the rendering, and waits; the returned state holds exactly what
+    /// was applied when anything fails.
+    async fn apply(&self, req: ApplyRequest, operation: &str) -> ApplyResponse {
+        let mut diags = Diagnostics::new();
+        let prior_objects = req.prior.as_ref().map(|p| string_map(p.get("objects"))).unwrap_or_default();
+        let (common, rendered) = Self::render(&req.planned);
+        let timeout = if req.prior.is_some() { common.update_timeout } else { common.create_timeout };
+        let deadline = Deadline::after(timeout, req.stop.clone());
+        let state_with = |objects: &BTreeMap<String, String>| {
+            let mut state = req.planned.clone();
+            if let Value::Object(map) = &mut state {
+                map.insert("objects".into(), string_map_value(objects));
+                map.insert("id".into(), Value::string(format!("{}/{}", common.namespace, common.name)));
+            }
+            state
+        };
+        let unchanged = || req.prior.clone();
+
+        let Some(engine) = self.engine(&mut diags).await else {
+            return ApplyResponse { state: unchanged(), diagnostics: diags };
+        };
+        let applied = match engine.apply_staged(&rendered.objects, &deadline).await {
+            Ok(live) => live,
+            Err(failure) => {
+                diags.push(engine_diagnostic(operation, &failure.error));
+                if failure.applied.is_empty() {
+                    return ApplyResponse { state: unchanged(), diagnostics: diags };
+                }
+                let mut held = prior_objects.clone();
+                for live in &failure.applied {
+                    let key = ObjectRef::of(live).key();
+                    if let Some(d) = rendered.digests.get(&key) {
+                        held.insert(key, d.clone());
+                    }
+                }
+                return ApplyResponse { state: Some(state_with(&held)), diagnostics: diags };
+            }
+        };
+        tracing::info!(resource = R::TYPE_NAME, objects = applied.len(), "applied");
+
+        let stale: Vec<ObjectRef> = prior_objects
+            .keys()
+            .filter(|k| !rendered.digests.contains_key(*k))
+            .filter_map(|k| ObjectRef::parse(k).ok())
+            .collect();
+        if !stale.is_empty() {
+            if let Err(e) = engine.delete(&stale, true, &deadline).await {
+                diags.push(engine_diagnostic(&format!("{operation} (prune)"), &e));
+                let mut held = rendered.digests.clone();
+                for r in &stale {
+                    if let Some(d) = prior_objects.get(&r.key()) {
+                        held.insert(r.key(), d.clone());
+                    }
+                }
+                return ApplyResponse { state: Some(state_with(&held)), diagnostics: diags };
+            }
+            tracing::info!(resource = R::TYPE_NAME, pruned = stale.len(), "pruned");
+        }
+
+        if common.wait {
+            let refs: Vec<ObjectRef> = rendered.objects.iter().map(ObjectRef::of).collect();
+            if let Err(e) = engine.wait_ready(&refs, &deadline).await {
+                diags.push(engine_diagnostic(operation, &e));
+            }
+        }
+        ApplyResponse { state: Some(state_with(&rendered.digests)), diagnostics: diags }
+    }
+}
+
+#[async_trait]
+impl<R: FluxResource> Resource for Managed<R> {
+    fn type_name(&self) -> &'static str {
+        R::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        self.schema.clone()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        R::validate(config, diags);
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        let mut planned = req.planned;
+        if self.inputs_known(&planned) {
+            let (common, rendered) = Self::render(&planned);
+            tracing::debug!(resource = R::TYPE_NAME, id = %format!("{}/{}", common.namespace, common.name),
+                objects = rendered.digests.len(), "planned");
+            if let Value::Object(map) = &mut planned {
+                map.insert("objects".into(), string_map_value(&rendered.digests));
+                map.insert("id".into(), Value::string(format!("{}/{}", common.namespace, common.name)));
+            }
+        } else if let Value::Object(map) = &mut planned {
+            map.insert("objects".into(), Value::unknown());
+        }
+        PlanResponse { planned, requires_replace: Vec::new(), diagnostics: Diagnostics::new() }
+    }
+
+    async fn create(&self, req: ApplyRequest) -> ApplyResponse {
+        self.apply(req, "create").await
+    }
+
+    async fn update(&self, req: ApplyRequest) -> ApplyResponse {
+        self.apply(req, "update").await
+    }
+
+    async fn delete(&self, req: DeleteRequest) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let common = Common::from_value(&req.prior);
+        let refs: Vec<ObjectRef> =
+            string_map(req.prior.get("objects")).keys().filter_map(|k| ObjectRef::parse(k).ok()).collect();
+        if refs.is_empty() {
+            return diags;
+        }
+        let Some(engine) = self.engine(&mut diags).await else { return diags };
+        let deadline = Deadline::after(common.delete_timeout, req.stop);
+        if let Err(e) = engine.delete(&refs, true, &deadline).await {
+            diags.push(engine_diagnostic("destroy", &e));
+        }
+        diags
+    }
+
+    async fn read(&self, state: Value) -> ReadResponse {
+        let mut diags = Diagnostics::new();
+        if !self.inputs_known(&state) {
+            return ReadResponse { state: Some(state), diagnostics: diags };
+        }
+        let prior_objects = string_map(state.get("objects"));
+        let (_, rendered) = Self::render(&state);
+        let Some(engine) = self.engine(&mut diags).await else {
+            return ReadResponse { state: Some(state), diagnostics: diags };
+        };
+        let mut keys: Vec<&String> = prior_objects.keys().chain(rendered.digests.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut found = BTreeMap::new();
+        for key in keys {
+            let Ok(r) = ObjectRef::parse(key) else { continue };
+            match engine.get(&r).await {
+                Ok(None) => tracing::info!(object = %r, "gone from the cluster"),
+                Ok(Some(live)) => {
+                    let d = match rendered.desired.get(key) {
+                        Some(desired) => digest(&project(desired, &render::to_json(&live))),
+                        None => prior_objects.get(key).cloned().unwrap_or_default(),
+                    };
+                    if rendered.digests.get(key).is_some_and(|want| *want != d) {
+                        tracing::info!(object = %r, "drifted from the configuration");
+                    }
+                    found.insert(key.clone(), d);
+                }
+                Err(e) => {
+                    diags.push(engine_diagnostic("refresh", &e));
+                    return ReadResponse { state: Some(state), diagnostics: diags };
+                }
+            }
+        }
+        if found.is_empty() && !prior_objects.is_empty() {
+            return ReadResponse { state: None, diagnostics: diags };
+        }
+        let mut state = state;
+        if let Value::Object(map) = &mut state {
+            map.insert("objects".into(), string_map_value(&found));
+        }
+        ReadResponse { state: Some(state), diagnostics: diags }
+    }
+
+    async fn import(&self, id: &str) -> ReadResponse {
+        let mut diags = Diagnostics::new();
+        let Some((namespace, name)) = id.split_once('/').filter(|(ns, n)| !ns.is_empty() && !n.is_empty()) else {
+            diags.push(Diagnostic::error(
+                "Invalid import ID",
+                format!("Expected \"<namespace>/<name>\", got {id:?}."),
+            ));
+            return ReadResponse { state: None, diagnostics: diags };
+        };
+        let Some(engine) = self.engine(&mut diags).await else {
+            return ReadResponse { state: None, diagnostics: diags };
+        };
+        let attrs = match R::import(&engine, namespace, name).await {
+            Ok(attrs) => attrs,
+            Err(d) => {
+                diags.push(d);
+                return ReadResponse { state: None, diagnostics: diags };
+            }
+        };
+        let mut state: BTreeMap<String, Value> =
+            self.schema.attributes.iter().map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null))).collect();
+        state.insert("timeouts".into(), Value::Null);
+        state.insert("name".into(), Value::string(name));
+        state.insert("namespace".into(), Value::string(namespace));
+        state.insert("id".into(), Value::string(id));
+        state.insert("objects".into(), Value::Map(BTreeMap::new()));
+        state.extend(attrs);
+        ReadResponse { state: Some(Value::Object(state)), diagnostics: diags }
+    }
+}
+
+/// The labels and annotations two live objects of one instance share, minus the provider's
+/// own labels and the server's: what the user set, for import.
+#[must_use]
+pub fn shared_user_metadata(a: &DynamicObject, b: &DynamicObject) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    const OWN: &[&str] = &[
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/version",
+        "app.kubernetes.io/managed-by",
+        "app.kubernetes.io/part-of",
+        "toolkit.fluxcd.io/tenant",
+        "kubernetes.io/metadata.name",
+    ];
+    let common = |x: &Option<BTreeMap<String, String>>, y: &Option<BTreeMap<String, String>>| {
+        let (x, y) = (x.clone().unwrap_or_default(), y.clone().unwrap_or_default());
+        x.into_iter()
+            .filter(|(k, v)| y.get(k) == Some(v) && !OWN.contains(&k.as_str()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    (common(&a.metadata.labels, &b.metadata.labels), common(&a.metadata.annotations, &b.metadata.annotations))
+}
+
+/// An error diagnostic for an import that found something unexpected.
+#[must_use]
+pub fn import_error(what: String) -> Diagnostic {
+    Diagnostic::error("Cannot import", what)
+}
+

@@ -1,0 +1,231 @@
+//! Stock validators. Each constructor returns a small value implementing [`Validator`], with a
+//! description used in the generated docs.
+
+use super::Validator;
+use crate::diag::Diagnostics;
+use crate::path::AttributePath;
+use cty::Value;
+use regex::Regex;
+use std::time::Duration;
+
+/// Accepts one of the given strings.
+#[must_use]
+pub fn one_of(allowed: &[&str]) -> OneOf {
+    OneOf(allowed.iter().map(|s| (*s).to_owned()).collect())
+}
+
+/// See [`one_of`].
+pub struct OneOf(Vec<String>);
+
+impl Validator for OneOf {
+    fn description(&self) -> String {
+        format!("one of {}", quoted_list(&self.0))
+    }
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        if let Some(s) = value.as_str()
+            && !self.0.iter().any(|a| a == s)
+        {
+            diags.error_at(
+                path.clone(),
+                "Invalid value",
+                format!("{path} is {s:?}, but must be {}.", self.description()),
+            );
+        }
+    }
+}
+
+fn quoted_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    }
+}
+
+/// Accepts strings matching `pattern`; `what` says in words what is expected.
+///
+/// # Panics
+/// When `pattern` is not a valid regular expression (a programming error).
+#[must_use]
+pub fn matches(pattern: &str, what: &str) -> Matches {
+    Matches { re: Regex::new(pattern).expect("valid validator regex"), what: what.to_owned() }
+}
+
+/// See [`matches`].
+pub struct Matches {
+    re: Regex,
+    what: String,
+}
+
+impl Validator for Matches {
+    fn description(&self) -> String {
+        self.what.clone()
+    }
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        if let Some(s) = value.as_str()
+            && !self.re.is_match(s)
+        {
+            diags.error_at(path.clone(), "Invalid value", format!("{path} is {s:?}, but must be {}.", self.what));
+        }
+    }
+}
+
+/// Accepts an RFC 1123 label: lowercase alphanumerics and `-`, at most 63 characters, starting
+/// and ending with an alphanumeric (Kubernetes namespace and most object names).
+#[must_use]
+pub fn rfc1123_label() -> Matches {
+    matches(
+        r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+        "an RFC 1123 label (lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)",
+    )
+}
+
+/// Accepts an RFC 1123 subdomain: dot-separated labels, at most 253 characters (names of most
+/// Kubernetes objects).
+#[must_use]
+pub fn rfc1123_subdomain() -> Matches {
+    matches(
+        r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        "an RFC 1123 subdomain (lowercase letters, digits, '-' and '.')",
+    )
+}
+
+/// Parses a Go duration string (`"90s"`, `"1h30m"`, `"1.5h"`, `"0"`).
+#[must_use]
+pub fn parse_go_duration(s: &str) -> Option<Duration> {
+    if s == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = s;
+    let mut total = 0f64;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let number: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += number * scale;
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
+/// Accepts a Go duration string such as `"1m"` or `"1h30m"`.
+#[must_use]
+pub fn duration() -> GoDuration {
+    GoDuration
+}
+
+/// See [`duration`].
+pub struct GoDuration;
+
+impl Validator for GoDuration {
+    fn description(&self) -> String {
+        "a Go duration such as \"30s\", \"5m\" or \"1h30m\"".to_owned()
+    }
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        if let Some(s) = value.as_str()
+            && parse_go_duration(s).is_none()
+        {
+            diags.error_at(
+                path.clone(),
+                "Invalid duration",
+                format!("{path} is {s:?}, but must be {}.", self.description()),
+            );
+        }
+    }
+}
+
+/// Accepts a Kubernetes resource quantity (`"100m"`, `"64Mi"`, `"1.5"`, `"2e3"`).
+#[must_use]
+pub fn quantity() -> Matches {
+    matches(
+        r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$",
+        "a Kubernetes quantity such as \"100m\", \"64Mi\" or \"2\"",
+    )
+}
+
+/// Accepts whole numbers of at least `min`.
+#[must_use]
+pub fn int_at_least(min: i64) -> IntAtLeast {
+    IntAtLeast(min)
+}
+
+/// See [`int_at_least`].
+pub struct IntAtLeast(i64);
+
+impl Validator for IntAtLeast {
+    fn description(&self) -> String {
+        format!("a whole number of at least {}", self.0)
+    }
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let Some(n) = value.as_number() else { return };
+        match n.as_i64() {
+            Some(i) if i >= self.0 => {}
+            _ => diags.error_at(
+                path.clone(),
+                "Invalid value",
+                format!("{path} is {n}, but must be {}.", self.description()),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cty::Number;
+
+    fn errors(v: &dyn Validator, value: Value) -> Vec<String> {
+        let mut d = Diagnostics::new();
+        v.validate(&AttributePath::root("x"), &value, &mut d);
+        d.iter().map(|d| d.detail.clone()).collect()
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &dyn Validator, Value, bool)] = &[
+            ("enum ok", &one_of(&["a", "b"]), Value::string("a"), true),
+            ("enum bad", &one_of(&["a", "b"]), Value::string("c"), false),
+            ("label ok", &rfc1123_label(), Value::string("dev-team-apps"), true),
+            ("label upper", &rfc1123_label(), Value::string("Dev"), false),
+            ("label long", &rfc1123_label(), Value::string(&"a".repeat(64)), false),
+            ("label dash", &rfc1123_label(), Value::string("-a"), false),
+            ("duration ok", &duration(), Value::string("1h30m"), true),
+            ("duration frac", &duration(), Value::string("1.5s"), true),
+            ("duration bad", &duration(), Value::string("5 minutes"), false),
+            ("duration no unit", &duration(), Value::string("5"), false),
+            ("quantity ok", &quantity(), Value::string("64Mi"), true),
+            ("quantity milli", &quantity(), Value::string("100m"), true),
+            ("quantity bad", &quantity(), Value::string("64MB"), false),
+            ("int ok", &int_at_least(0), Value::Number(Number::from_i64(0)), true),
+            ("int negative", &int_at_least(0), Value::Number(Number::from_i64(-1)), false),
+            ("int fraction", &int_at_least(0), Value::Number(Number::from_f64(1.5)), false),
+        ];
+        for (name, v, value, ok) in cases {
+            assert_eq!(errors(*v, value.clone()).is_empty(), *ok, "{name}");
+        }
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_go_duration(""), None);
+        assert_eq!(parse_go_duration("m"), None);
+    }
+}
