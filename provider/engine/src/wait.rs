@@ -74,11 +74,8 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
 
 /// The status and message of condition `type_`.
 fn condition<'a>(status: &'a Value, type_: &str) -> Option<(&'a str, &'a str)> {
-    status.get("conditions")?.as_array()?.iter().find_map(|c| {
-        (c.get("type")?.as_str()? == type_)
-            .then(|| (c.get("status")?.as_str(), c.get("message").and_then(Value::as_str).or(Some(""))))
-            .and_then(|(s, m)| Some((s?, m?)))
-    })
+    let c = status.get("conditions")?.as_array()?.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(type_))?;
+    Some((c.get("status")?.as_str()?, c.get("message").and_then(Value::as_str).unwrap_or("")))
 }
 
 impl Engine {

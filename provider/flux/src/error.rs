@@ -1,7 +1,6 @@
 //! The one place where errors become diagnostics: the summary comes from the failing step, the
 //! detail from the error chain.
 
-use std::error::Error as _;
 use tfplugin::Diagnostic;
 
 /// A diagnostic for an engine error.
@@ -46,6 +45,5 @@ mod tests {
         let d = engine_diagnostic("destroy", &e);
         assert_eq!(d.summary, "Timed out during destroy");
         assert_eq!(d.detail, "timed out after 1m5s waiting for deletion:\n  - Namespace t: phase Terminating");
-        let _ = e.source();
     }
 }

@@ -214,7 +214,7 @@ mod tests {
             ("quantity bad", &quantity(), Value::string("64MB"), false),
             ("int ok", &int_at_least(0), Value::Number(Number::from_i64(0)), true),
             ("int negative", &int_at_least(0), Value::Number(Number::from_i64(-1)), false),
-            ("int fraction", &int_at_least(0), Value::Number(Number::from_f64(1.5)), false),
+            ("int fraction", &int_at_least(0), Value::Number(Number::from_f64(1.5).unwrap()), false),
         ];
         for (name, v, value, ok) in cases {
             assert_eq!(errors(*v, value.clone()).is_empty(), *ok, "{name}");

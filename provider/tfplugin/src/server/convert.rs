@@ -77,7 +77,7 @@ pub(crate) fn schema(s: &Schema) -> pb::Schema {
             block_types: s.blocks.iter().map(block).collect(),
             description: s.description.clone(),
             description_kind: pb::StringKind::Markdown as i32,
-            deprecated: false,
+            ..Default::default()
         }),
     }
 }
@@ -109,8 +109,8 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
         computed: a.computed,
         sensitive: a.sensitive,
         description_kind: pb::StringKind::Markdown as i32,
-        deprecated: false,
         write_only: a.write_only,
+        ..Default::default()
     }
 }
 
@@ -123,7 +123,7 @@ fn block(b: &Block) -> pb::schema::NestedBlock {
             block_types: Vec::new(),
             description: b.description.clone(),
             description_kind: pb::StringKind::Markdown as i32,
-            deprecated: false,
+            ..Default::default()
         }),
         nesting: pb::schema::nested_block::NestingMode::Single as i32,
         min_items: 0,
