@@ -124,7 +124,9 @@ fn import_round_trip_gives_an_empty_plan() {
     let (changes, plan) = imported.plan_changes();
     assert!(!changes, "plan after import must be empty:\n{plan}");
 
-    let missing = imported.run(&["import", "-no-color", "flux_tenant.other", "nowhere/dev-team"]);
+    let elsewhere = WorkDir::new(bed, "tenant-import-missing");
+    elsewhere.main_tf(&tenant("nowhere", ""));
+    let missing = elsewhere.run(&["import", "-no-color", "flux_tenant.t", "nowhere/dev-team"]);
     assert_ne!(missing.code, 0);
     assert!(missing.output().contains("namespace \"nowhere\" does not exist"), "{missing}");
     created.ok(&["destroy", "-auto-approve", "-no-color"]);
@@ -140,7 +142,7 @@ fn bad_input_is_rejected_at_validate_naming_the_attribute() {
             "negative-quota",
             tenant("tenant-bad-quota", "  resource_quota = { kustomizations = -1 }"),
             "resource_quota.kustomizations",
-            "at least 0",
+            "whole number",
         ),
         ("bad-timeout", tenant("tenant-bad-timeout", "  timeouts {\n    delete = \"soon\"\n  }"), "timeouts.delete", "Go duration"),
     ];
