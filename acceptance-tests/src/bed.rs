@@ -24,11 +24,18 @@ fn script() -> PathBuf {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn paths() -> std::collections::HashMap<String, String> {
-    let out = Command::new("bash").arg(script()).arg("paths").output().expect("run testbed.sh paths");
+    let out = Command::new("bash")
+        .arg(script())
+        .arg("paths")
+        .output()
+        .expect("run testbed.sh paths");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
@@ -55,7 +62,11 @@ pub fn bed() -> &'static Bed {
     BED.get_or_init(|| {
         let p = paths();
         let tofu = PathBuf::from(p.get("TOFU").expect("testbed.sh paths prints TOFU"));
-        assert!(tofu.exists(), "{} is missing: run `acceptance-tests/testbed.sh build` first", tofu.display());
+        assert!(
+            tofu.exists(),
+            "{} is missing: run `acceptance-tests/testbed.sh build` first",
+            tofu.display()
+        );
         let provider_dir = std::env::var_os("PROVIDER_DIR").map_or_else(
             || {
                 std::env::var_os("CARGO_TARGET_DIR")
@@ -72,7 +83,11 @@ pub fn bed() -> &'static Bed {
         let dir = match std::env::var_os("TESTBED_DIR") {
             Some(d) => PathBuf::from(d),
             None => {
-                let dir = tempfile::Builder::new().prefix("flux-testbed-").tempdir().expect("tempdir").keep();
+                let dir = tempfile::Builder::new()
+                    .prefix("flux-testbed-")
+                    .tempdir()
+                    .expect("tempdir")
+                    .keep();
                 let status = Command::new("bash")
                     .arg(script())
                     .arg("start")
@@ -80,14 +95,21 @@ pub fn bed() -> &'static Bed {
                     .env("WATCH_PID", std::process::id().to_string())
                     .status()
                     .expect("run testbed.sh start");
-                assert!(status.success(), "testbed.sh start failed; logs in {}/logs", dir.display());
+                assert!(
+                    status.success(),
+                    "testbed.sh start failed; logs in {}/logs",
+                    dir.display()
+                );
                 dir
             }
         };
         let env = read_env(&dir);
         Bed {
             kubeconfig: PathBuf::from(env.get("KUBECONFIG").expect("KUBECONFIG in the bed's env file")),
-            host: env.get("KUBE_HOST").cloned().expect("KUBE_HOST in the bed's env file"),
+            host: env
+                .get("KUBE_HOST")
+                .cloned()
+                .expect("KUBE_HOST in the bed's env file"),
             dir,
             tofu,
             provider_dir,

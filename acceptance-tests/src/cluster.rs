@@ -27,8 +27,11 @@ pub mod kinds {
     /// RoleBinding.
     pub const ROLE_BINDING: Kind = ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings");
     /// ClusterRoleBinding.
-    pub const CLUSTER_ROLE_BINDING: Kind =
-        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings");
+    pub const CLUSTER_ROLE_BINDING: Kind = (
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+    );
 }
 
 impl Cluster {
@@ -39,10 +42,15 @@ impl Cluster {
     #[must_use]
     pub fn new(bed: &crate::Bed) -> Self {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let kubeconfig = kube::config::Kubeconfig::read_from(&bed.kubeconfig).expect("read kubeconfig");
         let client = rt.block_on(async {
-            let config = Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.expect("config");
+            let config = Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+                .await
+                .expect("config");
             Client::try_from(config).expect("client")
         });
         Self { rt, client }
@@ -76,7 +84,9 @@ impl Cluster {
     /// On API errors.
     pub fn delete(&self, kind: Kind, namespace: Option<&str>, name: &str) {
         let api = self.api(kind, namespace);
-        self.rt.block_on(api.delete(name, &DeleteParams::background())).expect("delete object");
+        self.rt
+            .block_on(api.delete(name, &DeleteParams::background()))
+            .expect("delete object");
     }
 
     /// Applies a merge patch as another field manager would (e.g. `kubectl edit`).

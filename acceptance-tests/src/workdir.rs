@@ -43,7 +43,11 @@ impl Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "$ {}\nexit code {}\n--- stdout\n{}\n--- stderr\n{}", self.command, self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "$ {}\nexit code {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.command, self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -54,7 +58,10 @@ impl WorkDir {
     /// When the directory cannot be made.
     #[must_use]
     pub fn new(bed: &'static Bed, name: &str) -> Self {
-        let dir = tempfile::Builder::new().prefix(&format!("tf-{name}-")).tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("tf-{name}-"))
+            .tempdir()
+            .expect("tempdir");
         let rc = format!(
             "provider_installation {{\n  dev_overrides {{\n    \"{}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
             "flux-aio/flux",

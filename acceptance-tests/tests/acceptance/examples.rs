@@ -3,7 +3,10 @@ use acceptance_tests::{Cluster, WorkDir, bed};
 use std::path::Path;
 
 fn example(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("examples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("examples")
+        .join(name)
 }
 
 #[test]
@@ -22,8 +25,13 @@ fn tenant_example_applies_as_is() {
     ok(&["validate"]).stdout.contains("valid");
     ok(&["apply", "-auto-approve"]);
     assert!(cluster.get(NAMESPACE, None, "dev-team-apps").is_some());
-    let quota = cluster.get(RESOURCE_QUOTA, Some("dev-team-apps"), "flux-quota").expect("quota");
-    assert_eq!(quota["spec"]["hard"]["count/helmreleases.helm.toolkit.fluxcd.io"], "100");
+    let quota = cluster
+        .get(RESOURCE_QUOTA, Some("dev-team-apps"), "flux-quota")
+        .expect("quota");
+    assert_eq!(
+        quota["spec"]["hard"]["count/helmreleases.helm.toolkit.fluxcd.io"],
+        "100"
+    );
     let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color", "-var", &kubeconfig]);
     assert_eq!(plan.code, 0, "no changes after apply:\n{plan}");
     ok(&["destroy", "-auto-approve"]);

@@ -1,8 +1,12 @@
-use acceptance_tests::cluster::kinds::{CLUSTER_ROLE_BINDING, NAMESPACE, RESOURCE_QUOTA, ROLE_BINDING, SERVICE_ACCOUNT};
+use acceptance_tests::cluster::kinds::{
+    CLUSTER_ROLE_BINDING, NAMESPACE, RESOURCE_QUOTA, ROLE_BINDING, SERVICE_ACCOUNT,
+};
 use acceptance_tests::{Cluster, WorkDir, bed};
 
 fn tenant(ns: &str, extra: &str) -> String {
-    format!("resource \"flux_tenant\" \"t\" {{\n  name      = \"dev-team\"\n  namespace = \"{ns}\"\n{extra}\n}}\n")
+    format!(
+        "resource \"flux_tenant\" \"t\" {{\n  name      = \"dev-team\"\n  namespace = \"{ns}\"\n{extra}\n}}\n"
+    )
 }
 
 #[test]
@@ -13,26 +17,49 @@ fn create_then_noop_plan_then_destroy() {
     wd.main_tf(&tenant(ns, ""));
 
     let plan = wd.ok(&["plan", "-no-color"]);
-    assert!(plan.stdout.contains(&format!("\"/v1/Namespace//{ns}\"")), "plan lists the objects:\n{plan}");
+    assert!(
+        plan.stdout.contains(&format!("\"/v1/Namespace//{ns}\"")),
+        "plan lists the objects:\n{plan}"
+    );
     wd.apply();
 
     let namespace = cluster.get(NAMESPACE, None, ns).expect("namespace created");
-    assert_eq!(namespace["metadata"]["labels"]["toolkit.fluxcd.io/tenant"], "dev-team");
-    assert_eq!(namespace["metadata"]["labels"]["app.kubernetes.io/managed-by"], "flux-provider");
+    assert_eq!(
+        namespace["metadata"]["labels"]["toolkit.fluxcd.io/tenant"],
+        "dev-team"
+    );
+    assert_eq!(
+        namespace["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "flux-provider"
+    );
     assert!(cluster.get(SERVICE_ACCOUNT, Some(ns), "flux").is_some());
-    let binding = cluster.get(ROLE_BINDING, Some(ns), "dev-team").expect("role binding");
+    let binding = cluster
+        .get(ROLE_BINDING, Some(ns), "dev-team")
+        .expect("role binding");
     assert_eq!(binding["roleRef"]["name"], "admin");
     assert_eq!(binding["subjects"][0]["name"], "flux");
-    let quota = cluster.get(RESOURCE_QUOTA, Some(ns), "flux-quota").expect("quota");
-    assert_eq!(quota["spec"]["hard"]["count/kustomizations.kustomize.toolkit.fluxcd.io"], "100");
-    assert!(cluster.get(CLUSTER_ROLE_BINDING, None, &format!("dev-team-{ns}")).is_none());
+    let quota = cluster
+        .get(RESOURCE_QUOTA, Some(ns), "flux-quota")
+        .expect("quota");
+    assert_eq!(
+        quota["spec"]["hard"]["count/kustomizations.kustomize.toolkit.fluxcd.io"],
+        "100"
+    );
+    assert!(
+        cluster
+            .get(CLUSTER_ROLE_BINDING, None, &format!("dev-team-{ns}"))
+            .is_none()
+    );
     let managers: Vec<String> = quota["metadata"]["managedFields"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| m["manager"].as_str().unwrap_or_default().to_owned())
         .collect();
-    assert!(managers.contains(&"flux-provider".to_owned()), "applied with the field manager: {managers:?}");
+    assert!(
+        managers.contains(&"flux-provider".to_owned()),
+        "applied with the field manager: {managers:?}"
+    );
 
     let values = wd.resource_values("flux_tenant.t").expect("in state");
     assert_eq!(values["id"], format!("{ns}/dev-team"));
@@ -42,7 +69,10 @@ fn create_then_noop_plan_then_destroy() {
     assert!(!changes, "second plan must be empty:\n{plan}");
 
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
-    assert!(cluster.get(NAMESPACE, None, ns).is_none(), "destroy waits until the namespace is gone");
+    assert!(
+        cluster.get(NAMESPACE, None, ns).is_none(),
+        "destroy waits until the namespace is gone"
+    );
 }
 
 #[test]
@@ -64,14 +94,30 @@ fn out_of_band_changes_are_detected_and_restored() {
 
     let (changes, plan) = wd.plan_changes();
     assert!(changes, "drift must show in the plan:\n{plan}");
-    assert!(plan.stdout.contains(&format!("\"/v1/ResourceQuota/{ns}/flux-quota\"")), "{plan}");
-    assert!(plan.stdout.contains(&format!("rbac.authorization.k8s.io/v1/RoleBinding/{ns}/dev-team")), "{plan}");
+    assert!(
+        plan.stdout
+            .contains(&format!("\"/v1/ResourceQuota/{ns}/flux-quota\"")),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout
+            .contains(&format!("rbac.authorization.k8s.io/v1/RoleBinding/{ns}/dev-team")),
+        "{plan}"
+    );
 
     wd.apply();
-    let quota = cluster.get(RESOURCE_QUOTA, Some(ns), "flux-quota").expect("quota restored");
-    assert_eq!(quota["spec"]["hard"]["count/kustomizations.kustomize.toolkit.fluxcd.io"], "10");
+    let quota = cluster
+        .get(RESOURCE_QUOTA, Some(ns), "flux-quota")
+        .expect("quota restored");
+    assert_eq!(
+        quota["spec"]["hard"]["count/kustomizations.kustomize.toolkit.fluxcd.io"],
+        "10"
+    );
     let binding = cluster.get(ROLE_BINDING, Some(ns), "dev-team").unwrap();
-    assert_eq!(binding["metadata"]["labels"]["toolkit.fluxcd.io/tenant"], "dev-team");
+    assert_eq!(
+        binding["metadata"]["labels"]["toolkit.fluxcd.io/tenant"],
+        "dev-team"
+    );
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "plan after repair must be empty:\n{plan}");
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
@@ -84,16 +130,32 @@ fn role_change_prunes_the_cluster_role_binding() {
     let wd = WorkDir::new(bed, "tenant-role");
     wd.main_tf(&tenant(ns, "  role = \"cluster-admin\""));
     wd.apply();
-    let crb = cluster.get(CLUSTER_ROLE_BINDING, None, &format!("dev-team-{ns}")).expect("cluster role binding");
+    let crb = cluster
+        .get(CLUSTER_ROLE_BINDING, None, &format!("dev-team-{ns}"))
+        .expect("cluster role binding");
     assert_eq!(crb["roleRef"]["name"], "cluster-admin");
 
     wd.main_tf(&tenant(ns, "  role = \"namespace-admin\""));
     let (changes, plan) = wd.plan_changes();
-    assert!(changes && plan.stdout.contains("ClusterRoleBinding"), "plan shows the prune:\n{plan}");
-    assert!(plan.stdout.contains("update in-place"), "a role change is an in-place update:\n{plan}");
+    assert!(
+        changes && plan.stdout.contains("ClusterRoleBinding"),
+        "plan shows the prune:\n{plan}"
+    );
+    assert!(
+        plan.stdout.contains("update in-place"),
+        "a role change is an in-place update:\n{plan}"
+    );
     wd.apply();
-    assert!(cluster.get(CLUSTER_ROLE_BINDING, None, &format!("dev-team-{ns}")).is_none(), "pruned");
-    assert!(cluster.get(ROLE_BINDING, Some(ns), "dev-team").is_some(), "the rest stays");
+    assert!(
+        cluster
+            .get(CLUSTER_ROLE_BINDING, None, &format!("dev-team-{ns}"))
+            .is_none(),
+        "pruned"
+    );
+    assert!(
+        cluster.get(ROLE_BINDING, Some(ns), "dev-team").is_some(),
+        "the rest stays"
+    );
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "{plan}");
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
@@ -128,7 +190,10 @@ fn import_round_trip_gives_an_empty_plan() {
     elsewhere.main_tf(&tenant("nowhere", ""));
     let missing = elsewhere.run(&["import", "-no-color", "flux_tenant.t", "nowhere/dev-team"]);
     assert_ne!(missing.code, 0);
-    assert!(missing.output().contains("namespace \"nowhere\" does not exist"), "{missing}");
+    assert!(
+        missing.output().contains("namespace \"nowhere\" does not exist"),
+        "{missing}"
+    );
     created.ok(&["destroy", "-auto-approve", "-no-color"]);
 }
 
@@ -136,15 +201,30 @@ fn import_round_trip_gives_an_empty_plan() {
 fn bad_input_is_rejected_at_validate_naming_the_attribute() {
     let (bed, cluster) = (bed(), Cluster::new(bed()));
     let cases = [
-        ("bad-role", tenant("tenant-bad-role", "  role = \"owner\""), "role", "\"owner\""),
-        ("bad-namespace", tenant("Tenant_Bad", ""), "namespace", "RFC 1123 label"),
+        (
+            "bad-role",
+            tenant("tenant-bad-role", "  role = \"owner\""),
+            "role",
+            "\"owner\"",
+        ),
+        (
+            "bad-namespace",
+            tenant("Tenant_Bad", ""),
+            "namespace",
+            "RFC 1123 label",
+        ),
         (
             "negative-quota",
             tenant("tenant-bad-quota", "  resource_quota = { kustomizations = -1 }"),
             "resource_quota.kustomizations",
             "whole number",
         ),
-        ("bad-timeout", tenant("tenant-bad-timeout", "  timeouts {\n    delete = \"soon\"\n  }"), "timeouts.delete", "Go duration"),
+        (
+            "bad-timeout",
+            tenant("tenant-bad-timeout", "  timeouts {\n    delete = \"soon\"\n  }"),
+            "timeouts.delete",
+            "Go duration",
+        ),
     ];
     for (name, config, attribute, detail) in cases {
         let wd = WorkDir::new(bed, name);
@@ -152,12 +232,21 @@ fn bad_input_is_rejected_at_validate_naming_the_attribute() {
         let validate = wd.run(&["validate", "-no-color"]);
         assert_ne!(validate.code, 0, "{name}: validate must fail:\n{validate}");
         let out = validate.output();
-        assert!(out.contains(detail), "{name}: diagnostic explains the problem:\n{validate}");
-        assert!(out.contains(&format!("{attribute} is")), "{name}: diagnostic names {attribute}:\n{validate}");
+        assert!(
+            out.contains(detail),
+            "{name}: diagnostic explains the problem:\n{validate}"
+        );
+        assert!(
+            out.contains(&format!("{attribute} is")),
+            "{name}: diagnostic names {attribute}:\n{validate}"
+        );
         let apply = wd.run(&["apply", "-auto-approve", "-no-color"]);
         assert_ne!(apply.code, 0, "{name}: apply must fail too");
         for ns in ["tenant-bad-role", "tenant-bad-quota", "tenant-bad-timeout"] {
-            assert!(cluster.get(NAMESPACE, None, ns).is_none(), "{name}: nothing applied");
+            assert!(
+                cluster.get(NAMESPACE, None, ns).is_none(),
+                "{name}: nothing applied"
+            );
         }
     }
 }

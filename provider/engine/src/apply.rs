@@ -40,7 +40,11 @@ impl Engine {
                 Err(error) => return Err(ApplyFailure { applied, error }),
             }
         }
-        let crds: Vec<ObjectRef> = first.iter().map(|o| ObjectRef::of(o)).filter(ObjectRef::is_crd).collect();
+        let crds: Vec<ObjectRef> = first
+            .iter()
+            .map(|o| ObjectRef::of(o))
+            .filter(ObjectRef::is_crd)
+            .collect();
         if !crds.is_empty()
             && let Err(error) = self.wait_ready(&crds, deadline).await
         {
@@ -65,20 +69,26 @@ impl Engine {
                 return Err(Error::Cancelled);
             }
             let attempt = match self.api(&r).await {
-                Ok(api) => api.patch(&r.name, &params, &Patch::Apply(object)).await.map_err(|e| match e {
-                    kube::Error::Api(status) => {
-                        if status.is_not_found() {
-                            Error::Discovery {
-                                api_version: r.api_version(),
-                                kind: r.kind.clone(),
-                                message: status.message.clone(),
+                Ok(api) => api
+                    .patch(&r.name, &params, &Patch::Apply(object))
+                    .await
+                    .map_err(|e| match e {
+                        kube::Error::Api(status) => {
+                            if status.is_not_found() {
+                                Error::Discovery {
+                                    api_version: r.api_version(),
+                                    kind: r.kind.clone(),
+                                    message: status.message.clone(),
+                                }
+                            } else {
+                                Error::Apply {
+                                    object: r.clone(),
+                                    message: status.message.clone(),
+                                }
                             }
-                        } else {
-                            Error::Apply { object: r.clone(), message: status.message.clone() }
                         }
-                    }
-                    other => self.unreachable(other),
-                }),
+                        other => self.unreachable(other),
+                    }),
                 Err(e) => Err(e),
             };
             match attempt {

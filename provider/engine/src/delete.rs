@@ -22,7 +22,10 @@ impl Engine {
                 Ok(_) => tracing::debug!(object = %r, "deleted"),
                 Err(kube::Error::Api(status)) if status.is_not_found() => {}
                 Err(kube::Error::Api(status)) => {
-                    return Err(Error::Delete { object: r.clone(), message: status.message.clone() });
+                    return Err(Error::Delete {
+                        object: r.clone(),
+                        message: status.message.clone(),
+                    });
                 }
                 Err(other) => return Err(self.unreachable(other)),
             }
@@ -53,7 +56,8 @@ impl Engine {
                         if !finalizers.is_empty() {
                             why.push_str(&format!(", finalizers {finalizers:?}"));
                         }
-                        if let Some(conditions) = live.data.pointer("/status/conditions").and_then(|c| c.as_array())
+                        if let Some(conditions) =
+                            live.data.pointer("/status/conditions").and_then(|c| c.as_array())
                         {
                             for c in conditions.iter().filter(|c| c["status"] == "True") {
                                 if let Some(m) = c["message"].as_str() {
@@ -64,7 +68,11 @@ impl Engine {
                         (r, why)
                     })
                     .collect();
-                return Err(Error::Timeout { what: "deletion", waited: deadline.started.elapsed(), pending });
+                return Err(Error::Timeout {
+                    what: "deletion",
+                    waited: deadline.started.elapsed(),
+                    pending,
+                });
             }
             pending = still.into_iter().map(|(r, _)| r).collect();
             deadline.tick().await?;

@@ -77,10 +77,17 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 fn list(pending: &[(ObjectRef, String)]) -> String {
-    pending.iter().map(|(o, why)| format!("\n  - {o}: {why}")).collect()
+    pending
+        .iter()
+        .map(|(o, why)| format!("\n  - {o}: {why}"))
+        .collect()
 }
 
 fn humanize(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs >= 60 { format!("{}m{}s", secs / 60, secs % 60) } else { format!("{:.1}s", d.as_secs_f64()) }
+    if secs >= 60 {
+        format!("{}m{}s", secs / 60, secs % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }

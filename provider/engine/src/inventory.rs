@@ -55,11 +55,17 @@ pub fn as_stored(desired: &Value) -> Value {
         && let Some(Value::Object(string_data)) = out.as_object_mut().and_then(|o| o.remove("stringData"))
     {
         use base64::Engine as _;
-        let data = out.as_object_mut().map(|o| o.entry("data").or_insert_with(|| Value::Object(Default::default())));
+        let data = out.as_object_mut().map(|o| {
+            o.entry("data")
+                .or_insert_with(|| Value::Object(Default::default()))
+        });
         if let Some(Value::Object(data)) = data {
             for (k, v) in string_data {
                 let text = v.as_str().unwrap_or_default();
-                data.insert(k, Value::String(base64::engine::general_purpose::STANDARD.encode(text)));
+                data.insert(
+                    k,
+                    Value::String(base64::engine::general_purpose::STANDARD.encode(text)),
+                );
             }
         }
     }
@@ -160,7 +166,10 @@ mod tests {
     fn secrets_compare_in_stored_form() {
         let desired = json!({"apiVersion": "v1", "kind": "Secret", "stringData": {"token": "abc"}});
         let stored = as_stored(&desired);
-        assert_eq!(stored, json!({"apiVersion": "v1", "kind": "Secret", "data": {"token": "YWJj"}}));
+        assert_eq!(
+            stored,
+            json!({"apiVersion": "v1", "kind": "Secret", "data": {"token": "YWJj"}})
+        );
     }
 
     #[test]

@@ -49,7 +49,11 @@ impl Deadline {
     #[must_use]
     pub fn after(timeout: Duration, cancel: CancellationToken) -> Self {
         let now = Instant::now();
-        Self { at: now + timeout, started: now, cancel }
+        Self {
+            at: now + timeout,
+            started: now,
+            cancel,
+        }
     }
 
     fn expired(&self) -> bool {
@@ -66,12 +70,15 @@ impl Deadline {
     }
 }
 
+/// Discovered API resources and their scope, by (group, version, kind).
+type DiscoveryCache = HashMap<(String, String, String), (ApiResource, bool)>;
+
 /// The apply engine for one cluster and one field manager.
 pub struct Engine {
     client: Client,
     field_manager: String,
     host: String,
-    discovered: Mutex<HashMap<(String, String, String), (ApiResource, bool)>>,
+    discovered: Mutex<DiscoveryCache>,
 }
 
 impl Engine {
@@ -79,7 +86,12 @@ impl Engine {
     /// messages.
     #[must_use]
     pub fn new(client: Client, field_manager: impl Into<String>, host: impl Into<String>) -> Self {
-        Self { client, field_manager: field_manager.into(), host: host.into(), discovered: Mutex::default() }
+        Self {
+            client,
+            field_manager: field_manager.into(),
+            host: host.into(),
+            discovered: Mutex::default(),
+        }
     }
 
     /// The server-side-apply field manager.
@@ -98,17 +110,21 @@ impl Engine {
         if let Some(found) = self.discovered.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(found);
         }
-        let (ar, caps) = discovery::pinned_kind(&self.client, &r.gvk()).await.map_err(|e| match e {
-            kube::Error::Api(status) => Error::Discovery {
-                api_version: r.api_version(),
-                kind: r.kind.clone(),
-                message: status.message.clone(),
-            },
-            kube::Error::Discovery(d) => {
-                Error::Discovery { api_version: r.api_version(), kind: r.kind.clone(), message: d.to_string() }
-            }
-            other => self.unreachable(other),
-        })?;
+        let (ar, caps) = discovery::pinned_kind(&self.client, &r.gvk())
+            .await
+            .map_err(|e| match e {
+                kube::Error::Api(status) => Error::Discovery {
+                    api_version: r.api_version(),
+                    kind: r.kind.clone(),
+                    message: status.message.clone(),
+                },
+                kube::Error::Discovery(d) => Error::Discovery {
+                    api_version: r.api_version(),
+                    kind: r.kind.clone(),
+                    message: d.to_string(),
+                },
+                other => self.unreachable(other),
+            })?;
         let found = (ar, caps.scope == discovery::Scope::Namespaced);
         if let Ok(mut m) = self.discovered.lock() {
             m.insert(key, found.clone());
@@ -137,12 +153,18 @@ impl Engine {
             Err(e) => return Err(e),
         };
         api.get_opt(&r.name).await.map_err(|e| match e {
-            kube::Error::Api(status) => Error::Read { object: r.clone(), message: status.message.clone() },
+            kube::Error::Api(status) => Error::Read {
+                object: r.clone(),
+                message: status.message.clone(),
+            },
             other => self.unreachable(other),
         })
     }
 
     fn unreachable(&self, source: kube::Error) -> Error {
-        Error::Unreachable { host: self.host.clone(), source }
+        Error::Unreachable {
+            host: self.host.clone(),
+            source,
+        }
     }
 }

@@ -49,7 +49,10 @@ impl ObjectRef {
     /// The inventory key `group/version/kind/namespace/name`; empty parts stay empty.
     #[must_use]
     pub fn key(&self) -> String {
-        format!("{}/{}/{}/{}/{}", self.group, self.version, self.kind, self.namespace, self.name)
+        format!(
+            "{}/{}/{}/{}/{}",
+            self.group, self.version, self.kind, self.namespace, self.name
+        )
     }
 
     /// Parses an inventory key.
@@ -59,7 +62,9 @@ impl ObjectRef {
     pub fn parse(key: &str) -> Result<Self, InvalidKey> {
         let parts: Vec<&str> = key.splitn(5, '/').collect();
         match parts.as_slice() {
-            [group, version, kind, namespace, name] if !version.is_empty() && !kind.is_empty() && !name.is_empty() => {
+            [group, version, kind, namespace, name]
+                if !version.is_empty() && !kind.is_empty() && !name.is_empty() =>
+            {
                 Ok(Self {
                     group: (*group).to_owned(),
                     version: (*version).to_owned(),
@@ -75,7 +80,11 @@ impl ObjectRef {
     /// `apiVersion` as written in manifests.
     #[must_use]
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
 
     /// The group-version-kind.
@@ -121,24 +130,60 @@ const KNOWN_KINDS: &[(&str, &str, &str, bool)] = &[
     ("rbac.authorization.k8s.io", "Role", "roles", true),
     ("rbac.authorization.k8s.io", "RoleBinding", "rolebindings", true),
     ("rbac.authorization.k8s.io", "ClusterRole", "clusterroles", false),
-    ("rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", false),
+    (
+        "rbac.authorization.k8s.io",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        false,
+    ),
     ("networking.k8s.io", "NetworkPolicy", "networkpolicies", true),
-    ("apiextensions.k8s.io", "CustomResourceDefinition", "customresourcedefinitions", false),
-    ("source.toolkit.fluxcd.io", "GitRepository", "gitrepositories", true),
-    ("source.toolkit.fluxcd.io", "OCIRepository", "ocirepositories", true),
-    ("source.toolkit.fluxcd.io", "HelmRepository", "helmrepositories", true),
+    (
+        "apiextensions.k8s.io",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        false,
+    ),
+    (
+        "source.toolkit.fluxcd.io",
+        "GitRepository",
+        "gitrepositories",
+        true,
+    ),
+    (
+        "source.toolkit.fluxcd.io",
+        "OCIRepository",
+        "ocirepositories",
+        true,
+    ),
+    (
+        "source.toolkit.fluxcd.io",
+        "HelmRepository",
+        "helmrepositories",
+        true,
+    ),
     ("source.toolkit.fluxcd.io", "HelmChart", "helmcharts", true),
     ("source.toolkit.fluxcd.io", "Bucket", "buckets", true),
-    ("kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations", true),
+    (
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+        true,
+    ),
     ("helm.toolkit.fluxcd.io", "HelmRelease", "helmreleases", true),
 ];
 
 /// The API resource and whether it is namespaced, for a kind in the built-in table.
 #[must_use]
 pub fn known_resource(reference: &ObjectRef) -> Option<(ApiResource, bool)> {
-    KNOWN_KINDS.iter().find(|(g, k, _, _)| *g == reference.group && *k == reference.kind).map(
-        |(_, _, plural, namespaced)| (ApiResource::from_gvk_with_plural(&reference.gvk(), plural), *namespaced),
-    )
+    KNOWN_KINDS
+        .iter()
+        .find(|(g, k, _, _)| *g == reference.group && *k == reference.kind)
+        .map(|(_, _, plural, namespaced)| {
+            (
+                ApiResource::from_gvk_with_plural(&reference.gvk(), plural),
+                *namespaced,
+            )
+        })
 }
 
 #[cfg(test)]
@@ -147,7 +192,10 @@ mod tests {
 
     #[test]
     fn keys_round_trip() {
-        for key in ["/v1/Namespace//dev-team-apps", "rbac.authorization.k8s.io/v1/RoleBinding/ns/x"] {
+        for key in [
+            "/v1/Namespace//dev-team-apps",
+            "rbac.authorization.k8s.io/v1/RoleBinding/ns/x",
+        ] {
             assert_eq!(ObjectRef::parse(key).unwrap().key(), key);
         }
         assert!(ObjectRef::parse("v1/Namespace/x").is_err());

@@ -28,7 +28,10 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
     let r = ObjectRef::of(object);
     let status = object.data.get("status").unwrap_or(&Value::Null);
     let generation = object.metadata.generation.unwrap_or(0);
-    let observed = status.get("observedGeneration").and_then(Value::as_i64).unwrap_or(-1);
+    let observed = status
+        .get("observedGeneration")
+        .and_then(Value::as_i64)
+        .unwrap_or(-1);
     if r.is_crd() {
         return match condition(status, "Established") {
             Some(("True", _)) => Readiness::Ready,
@@ -44,7 +47,11 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
     }
     if r.group == "apps" && r.kind == "Deployment" {
         let int = |k: &str| status.get(k).and_then(Value::as_i64).unwrap_or(0);
-        let desired = object.data.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+        let desired = object
+            .data
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1);
         if observed < generation {
             return Readiness::Pending(format!("rollout not observed yet (generation {generation})"));
         }
@@ -74,8 +81,15 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
 
 /// The status and message of condition `type_`.
 fn condition<'a>(status: &'a Value, type_: &str) -> Option<(&'a str, &'a str)> {
-    let c = status.get("conditions")?.as_array()?.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(type_))?;
-    Some((c.get("status")?.as_str()?, c.get("message").and_then(Value::as_str).unwrap_or("")))
+    let c = status
+        .get("conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some(type_))?;
+    Some((
+        c.get("status")?.as_str()?,
+        c.get("message").and_then(Value::as_str).unwrap_or(""),
+    ))
 }
 
 impl Engine {
@@ -104,7 +118,11 @@ impl Engine {
                 return Ok(());
             }
             if deadline.expired() {
-                return Err(Error::Timeout { what: "readiness", waited: deadline.started.elapsed(), pending });
+                return Err(Error::Timeout {
+                    what: "readiness",
+                    waited: deadline.started.elapsed(),
+                    pending,
+                });
             }
             deadline.tick().await?;
         }
@@ -157,7 +175,11 @@ mod tests {
                 "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: g, generation: 1}\nstatus: {observedGeneration: 1, conditions: [{type: Ready, status: 'False', message: auth failed}]}",
                 Readiness::Pending("auth failed".into()),
             ),
-            ("configmap", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}", Readiness::Ready),
+            (
+                "configmap",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}",
+                Readiness::Ready,
+            ),
         ];
         for (name, yaml, want) in cases {
             assert_eq!(readiness(&object(yaml)), want, "{name}");

@@ -145,7 +145,9 @@ fn string(v: &Value) -> Option<String> {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_list().map(|l| l.iter().filter_map(string).collect()).unwrap_or_default()
+    v.as_list()
+        .map(|l| l.iter().filter_map(string).collect())
+        .unwrap_or_default()
 }
 
 impl KubernetesSettings {
@@ -175,7 +177,11 @@ impl KubernetesSettings {
                     env: e
                         .get("env")
                         .as_map()
-                        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), string(v)?))).collect())
+                        .map(|m| {
+                            m.iter()
+                                .filter_map(|(k, v)| Some((k.clone(), string(v)?)))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 })
             }
@@ -190,7 +196,10 @@ impl KubernetesSettings {
             cluster_ca_certificate: or_env("cluster_ca_certificate", "KUBE_CLUSTER_CA_CERT_DATA"),
             client_certificate: or_env("client_certificate", "KUBE_CLIENT_CERT_DATA"),
             client_key: or_env("client_key", "KUBE_CLIENT_KEY_DATA"),
-            insecure: k.get("insecure").as_bool().or_else(|| env("KUBE_INSECURE").map(|v| v == "true" || v == "1")),
+            insecure: k
+                .get("insecure")
+                .as_bool()
+                .or_else(|| env("KUBE_INSECURE").map(|v| v == "true" || v == "1")),
             tls_server_name: or_env("tls_server_name", "KUBE_TLS_SERVER_NAME"),
             proxy_url: or_env("proxy_url", "KUBE_PROXY_URL"),
             exec,
@@ -209,7 +218,8 @@ impl KubernetesSettings {
         let mut merged: Option<Kubeconfig> = None;
         for path in &self.config_paths {
             let path = expand_home(path);
-            let kc = Kubeconfig::read_from(&path).map_err(|e| format!("reading kubeconfig {path}: {}", chain(&e)))?;
+            let kc = Kubeconfig::read_from(&path)
+                .map_err(|e| format!("reading kubeconfig {path}: {}", chain(&e)))?;
             merged = Some(match merged {
                 Some(m) => m.merge(kc).map_err(|e| chain(&e))?,
                 None => kc,
@@ -221,7 +231,8 @@ impl KubernetesSettings {
         if merged.is_none() {
             let home = expand_home("~/.kube/config");
             if std::path::Path::new(&home).exists() {
-                merged = Some(Kubeconfig::read_from(&home).map_err(|e| format!("reading {home}: {}", chain(&e)))?);
+                merged =
+                    Some(Kubeconfig::read_from(&home).map_err(|e| format!("reading {home}: {}", chain(&e)))?);
             }
         }
         Ok(merged.map(|mut kc| {
@@ -262,7 +273,11 @@ impl KubernetesSettings {
             user.insert("client-key-data".into(), json!(b64(k)));
         }
         if let Some(e) = &self.exec {
-            let env: Vec<_> = e.env.iter().map(|(k, v)| json!({"name": k, "value": v})).collect();
+            let env: Vec<_> = e
+                .env
+                .iter()
+                .map(|(k, v)| json!({"name": k, "value": v}))
+                .collect();
             user.insert(
                 "exec".into(),
                 json!({"apiVersion": e.api_version, "command": e.command, "args": e.args, "env": env,
@@ -312,7 +327,8 @@ impl Shared {
     /// Stores the provider configuration; touches nothing remote.
     pub fn configure(&self, config: &Value) {
         let settings = KubernetesSettings::from_config(config.get("kubernetes"));
-        let field_manager = string(config.get("field_manager")).unwrap_or_else(|| DEFAULT_FIELD_MANAGER.to_owned());
+        let field_manager =
+            string(config.get("field_manager")).unwrap_or_else(|| DEFAULT_FIELD_MANAGER.to_owned());
         if let Ok(mut s) = self.settings.write() {
             *s = Some((settings, field_manager));
         }
@@ -335,10 +351,17 @@ impl Shared {
     pub async fn engine(&self) -> Result<Arc<Engine>, Diagnostic> {
         self.engine
             .get_or_try_init(|| async {
-                let (settings, field_manager) =
-                    self.settings.read().ok().and_then(|s| s.clone()).unwrap_or_default();
-                let field_manager =
-                    if field_manager.is_empty() { DEFAULT_FIELD_MANAGER.to_owned() } else { field_manager };
+                let (settings, field_manager) = self
+                    .settings
+                    .read()
+                    .ok()
+                    .and_then(|s| s.clone())
+                    .unwrap_or_default();
+                let field_manager = if field_manager.is_empty() {
+                    DEFAULT_FIELD_MANAGER.to_owned()
+                } else {
+                    field_manager
+                };
                 build_engine(settings, field_manager).await.map(Arc::new)
             })
             .await
@@ -350,8 +373,13 @@ async fn build_engine(settings: KubernetesSettings, field_manager: String) -> Re
     let fail = |detail: String| Diagnostic::error("Cannot configure the Kubernetes client", detail);
     let config = match settings.kubeconfig().map_err(fail)? {
         Some(kc) => {
-            let options = KubeConfigOptions { context: settings.context.clone(), ..Default::default() };
-            kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| fail(chain(&e)))?
+            let options = KubeConfigOptions {
+                context: settings.context.clone(),
+                ..Default::default()
+            };
+            kube::Config::from_custom_kubeconfig(kc, &options)
+                .await
+                .map_err(|e| fail(chain(&e)))?
         }
         None => kube::Config::incluster().map_err(|e| {
             fail(format!(
@@ -383,15 +411,30 @@ mod tests {
         let s = KubernetesSettings {
             host: Some("https://10.0.0.1:6443".into()),
             token: Some("t".into()),
-            cluster_ca_certificate: Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into()),
-            exec: Some(ExecSettings { api_version: "v1".into(), command: "aws".into(), ..Default::default() }),
+            cluster_ca_certificate: Some(
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into(),
+            ),
+            exec: Some(ExecSettings {
+                api_version: "v1".into(),
+                command: "aws".into(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let kc = s.kubeconfig().unwrap().unwrap();
         assert_eq!(kc.current_context.as_deref(), Some("provider"));
         let cluster = kc.clusters[0].cluster.as_ref().unwrap();
         assert_eq!(cluster.server.as_deref(), Some("https://10.0.0.1:6443"));
-        let exec = kc.auth_infos[0].auth_info.as_ref().unwrap().exec.as_ref().unwrap();
-        assert_eq!(exec.interactive_mode, Some(kube::config::ExecInteractiveMode::Never));
+        let exec = kc.auth_infos[0]
+            .auth_info
+            .as_ref()
+            .unwrap()
+            .exec
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            exec.interactive_mode,
+            Some(kube::config::ExecInteractiveMode::Never)
+        );
     }
 }

@@ -40,10 +40,16 @@ mod tests {
         let e = engine::Error::Timeout {
             what: "deletion",
             waited: std::time::Duration::from_secs(65),
-            pending: vec![(engine::ObjectRef::parse("/v1/Namespace//t").unwrap(), "phase Terminating".into())],
+            pending: vec![(
+                engine::ObjectRef::parse("/v1/Namespace//t").unwrap(),
+                "phase Terminating".into(),
+            )],
         };
         let d = engine_diagnostic("destroy", &e);
         assert_eq!(d.summary, "Timed out during destroy");
-        assert_eq!(d.detail, "timed out after 1m5s waiting for deletion:\n  - Namespace t: phase Terminating");
+        assert_eq!(
+            d.detail,
+            "timed out after 1m5s waiting for deletion:\n  - Namespace t: phase Terminating"
+        );
     }
 }

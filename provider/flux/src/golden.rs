@@ -8,9 +8,12 @@ use std::path::PathBuf;
 /// # Panics
 /// When they differ (with both texts), or the file is missing.
 pub fn assert_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().expect("golden files live in a folder")).expect("create testdata");
+        std::fs::create_dir_all(path.parent().expect("golden files live in a folder"))
+            .expect("create testdata");
         std::fs::write(&path, actual).expect("write golden file");
         return;
     }

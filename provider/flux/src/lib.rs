@@ -7,10 +7,10 @@
 
 pub mod config;
 pub mod error;
-pub mod render;
-pub mod resources;
 #[cfg(test)]
 mod golden;
+pub mod render;
+pub mod resources;
 
 use async_trait::async_trait;
 use config::Shared;
@@ -34,7 +34,9 @@ impl FluxProvider {
     /// A provider waiting for its configuration.
     #[must_use]
     pub fn new() -> Self {
-        Self { shared: Arc::new(Shared::default()) }
+        Self {
+            shared: Arc::new(Shared::default()),
+        }
     }
 }
 
@@ -51,7 +53,9 @@ impl tfplugin::Provider for FluxProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![resources::managed::<resources::tenant::Tenant>(self.shared.clone())]
+        vec![resources::managed::<resources::tenant::Tenant>(
+            self.shared.clone(),
+        )]
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -36,10 +36,15 @@ fn serve_debug() -> Served {
         if let Some(start) = line.find("TF_REATTACH_PROVIDERS='") {
             let json = &line[start + "TF_REATTACH_PROVIDERS='".len()..line.len() - 1];
             let v: serde_json::Value = serde_json::from_str(json).expect("reattach JSON");
-            let socket = v["registry.opentofu.org/flux-aio/flux"]["Addr"]["String"].as_str().unwrap().to_owned();
+            let socket = v["registry.opentofu.org/flux-aio/flux"]["Addr"]["String"]
+                .as_str()
+                .unwrap()
+                .to_owned();
             return Served { child, socket };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("no reattach line");
 }
 
@@ -68,7 +73,11 @@ async fn answers_every_tfplugin6_10_rpc() {
     let channel = connect(&served.socket).await;
     let mut c = pb::provider_client::ProviderClient::new(channel.clone());
 
-    let schema = c.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
+    let schema = c
+        .get_provider_schema(pb::get_provider_schema::Request::default())
+        .await
+        .unwrap()
+        .into_inner();
     assert!(schema.diagnostics.is_empty());
     assert!(schema.provider.is_some());
     assert!(schema.resource_schemas.contains_key("flux_tenant"));
@@ -77,11 +86,18 @@ async fn answers_every_tfplugin6_10_rpc() {
     use Code::{Ok as Served_, Unimplemented as No};
     let tenant = || "flux_tenant".to_owned();
     let results: Vec<(&str, Code, Code)> = vec![
-        ("GetMetadata", code(c.get_metadata(pb::get_metadata::Request::default()).await), Served_),
+        (
+            "GetMetadata",
+            code(c.get_metadata(pb::get_metadata::Request::default()).await),
+            Served_,
+        ),
         ("GetProviderSchema", Served_, Served_),
         (
             "ValidateProviderConfig",
-            code(c.validate_provider_config(pb::validate_provider_config::Request::default()).await),
+            code(
+                c.validate_provider_config(pb::validate_provider_config::Request::default())
+                    .await,
+            ),
             Served_,
         ),
         (
@@ -97,7 +113,10 @@ async fn answers_every_tfplugin6_10_rpc() {
         ),
         (
             "ValidateDataResourceConfig",
-            code(c.validate_data_resource_config(pb::validate_data_resource_config::Request::default()).await),
+            code(
+                c.validate_data_resource_config(pb::validate_data_resource_config::Request::default())
+                    .await,
+            ),
             Served_,
         ),
         (
@@ -105,7 +124,10 @@ async fn answers_every_tfplugin6_10_rpc() {
             code(
                 c.upgrade_resource_state(pb::upgrade_resource_state::Request {
                     type_name: tenant(),
-                    raw_state: Some(pb::RawState { json: br#"{"name":"a","namespace":"b"}"#.to_vec(), ..Default::default() }),
+                    raw_state: Some(pb::RawState {
+                        json: br#"{"name":"a","namespace":"b"}"#.to_vec(),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 })
                 .await,
@@ -114,37 +136,58 @@ async fn answers_every_tfplugin6_10_rpc() {
         ),
         (
             "GetResourceIdentitySchemas",
-            code(c.get_resource_identity_schemas(pb::get_resource_identity_schemas::Request::default()).await),
+            code(
+                c.get_resource_identity_schemas(pb::get_resource_identity_schemas::Request::default())
+                    .await,
+            ),
             No,
         ),
         (
             "UpgradeResourceIdentity",
-            code(c.upgrade_resource_identity(pb::upgrade_resource_identity::Request::default()).await),
+            code(
+                c.upgrade_resource_identity(pb::upgrade_resource_identity::Request::default())
+                    .await,
+            ),
             No,
         ),
         (
             "ConfigureProvider",
-            code(c.configure_provider(pb::configure_provider::Request::default()).await),
+            code(
+                c.configure_provider(pb::configure_provider::Request::default())
+                    .await,
+            ),
             Served_,
         ),
         (
             "ReadResource",
-            code(c.read_resource(pb::read_resource::Request { type_name: tenant(), ..Default::default() }).await),
+            code(
+                c.read_resource(pb::read_resource::Request {
+                    type_name: tenant(),
+                    ..Default::default()
+                })
+                .await,
+            ),
             Served_,
         ),
         (
             "PlanResourceChange",
             code(
-                c.plan_resource_change(pb::plan_resource_change::Request { type_name: tenant(), ..Default::default() })
-                    .await,
+                c.plan_resource_change(pb::plan_resource_change::Request {
+                    type_name: tenant(),
+                    ..Default::default()
+                })
+                .await,
             ),
             Served_,
         ),
         (
             "ApplyResourceChange",
             code(
-                c.apply_resource_change(pb::apply_resource_change::Request { type_name: tenant(), ..Default::default() })
-                    .await,
+                c.apply_resource_change(pb::apply_resource_change::Request {
+                    type_name: tenant(),
+                    ..Default::default()
+                })
+                .await,
             ),
             Served_,
         ),
@@ -160,72 +203,158 @@ async fn answers_every_tfplugin6_10_rpc() {
             ),
             Served_,
         ),
-        ("MoveResourceState", code(c.move_resource_state(pb::move_resource_state::Request::default()).await), No),
-        ("ReadDataSource", code(c.read_data_source(pb::read_data_source::Request::default()).await), No),
         (
-            "GenerateResourceConfig",
-            code(c.generate_resource_config(pb::generate_resource_config::Request::default()).await),
-            No,
-        ),
-        (
-            "ValidateEphemeralResourceConfig",
+            "MoveResourceState",
             code(
-                c.validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request::default())
+                c.move_resource_state(pb::move_resource_state::Request::default())
                     .await,
             ),
             No,
         ),
         (
+            "ReadDataSource",
+            code(c.read_data_source(pb::read_data_source::Request::default()).await),
+            No,
+        ),
+        (
+            "GenerateResourceConfig",
+            code(
+                c.generate_resource_config(pb::generate_resource_config::Request::default())
+                    .await,
+            ),
+            No,
+        ),
+        (
+            "ValidateEphemeralResourceConfig",
+            code(
+                c.validate_ephemeral_resource_config(
+                    pb::validate_ephemeral_resource_config::Request::default(),
+                )
+                .await,
+            ),
+            No,
+        ),
+        (
             "OpenEphemeralResource",
-            code(c.open_ephemeral_resource(pb::open_ephemeral_resource::Request::default()).await),
+            code(
+                c.open_ephemeral_resource(pb::open_ephemeral_resource::Request::default())
+                    .await,
+            ),
             No,
         ),
         (
             "RenewEphemeralResource",
-            code(c.renew_ephemeral_resource(pb::renew_ephemeral_resource::Request::default()).await),
+            code(
+                c.renew_ephemeral_resource(pb::renew_ephemeral_resource::Request::default())
+                    .await,
+            ),
             No,
         ),
         (
             "CloseEphemeralResource",
-            code(c.close_ephemeral_resource(pb::close_ephemeral_resource::Request::default()).await),
+            code(
+                c.close_ephemeral_resource(pb::close_ephemeral_resource::Request::default())
+                    .await,
+            ),
             No,
         ),
-        ("ListResource", code(c.list_resource(pb::list_resource::Request::default()).await), No),
+        (
+            "ListResource",
+            code(c.list_resource(pb::list_resource::Request::default()).await),
+            No,
+        ),
         (
             "ValidateListResourceConfig",
-            code(c.validate_list_resource_config(pb::validate_list_resource_config::Request::default()).await),
+            code(
+                c.validate_list_resource_config(pb::validate_list_resource_config::Request::default())
+                    .await,
+            ),
             No,
         ),
-        ("GetFunctions", code(c.get_functions(pb::get_functions::Request::default()).await), No),
-        ("CallFunction", code(c.call_function(pb::call_function::Request::default()).await), No),
+        (
+            "GetFunctions",
+            code(c.get_functions(pb::get_functions::Request::default()).await),
+            No,
+        ),
+        (
+            "CallFunction",
+            code(c.call_function(pb::call_function::Request::default()).await),
+            No,
+        ),
         (
             "ValidateStateStoreConfig",
-            code(c.validate_state_store_config(pb::validate_state_store::Request::default()).await),
+            code(
+                c.validate_state_store_config(pb::validate_state_store::Request::default())
+                    .await,
+            ),
             No,
         ),
         (
             "ConfigureStateStore",
-            code(c.configure_state_store(pb::configure_state_store::Request::default()).await),
+            code(
+                c.configure_state_store(pb::configure_state_store::Request::default())
+                    .await,
+            ),
             No,
         ),
-        ("ReadStateBytes", code(c.read_state_bytes(pb::read_state_bytes::Request::default()).await), No),
+        (
+            "ReadStateBytes",
+            code(c.read_state_bytes(pb::read_state_bytes::Request::default()).await),
+            No,
+        ),
         (
             "WriteStateBytes",
-            code(c.write_state_bytes(tokio_stream::iter(vec![pb::write_state_bytes::RequestChunk::default()])).await),
+            code(
+                c.write_state_bytes(tokio_stream::iter(vec![
+                    pb::write_state_bytes::RequestChunk::default(),
+                ]))
+                .await,
+            ),
             No,
         ),
-        ("LockState", code(c.lock_state(pb::lock_state::Request::default()).await), No),
-        ("UnlockState", code(c.unlock_state(pb::unlock_state::Request::default()).await), No),
-        ("GetStates", code(c.get_states(pb::get_states::Request::default()).await), No),
-        ("DeleteState", code(c.delete_state(pb::delete_state::Request::default()).await), No),
-        ("PlanAction", code(c.plan_action(pb::plan_action::Request::default()).await), No),
-        ("InvokeAction", code(c.invoke_action(pb::invoke_action::Request::default()).await), No),
+        (
+            "LockState",
+            code(c.lock_state(pb::lock_state::Request::default()).await),
+            No,
+        ),
+        (
+            "UnlockState",
+            code(c.unlock_state(pb::unlock_state::Request::default()).await),
+            No,
+        ),
+        (
+            "GetStates",
+            code(c.get_states(pb::get_states::Request::default()).await),
+            No,
+        ),
+        (
+            "DeleteState",
+            code(c.delete_state(pb::delete_state::Request::default()).await),
+            No,
+        ),
+        (
+            "PlanAction",
+            code(c.plan_action(pb::plan_action::Request::default()).await),
+            No,
+        ),
+        (
+            "InvokeAction",
+            code(c.invoke_action(pb::invoke_action::Request::default()).await),
+            No,
+        ),
         (
             "ValidateActionConfig",
-            code(c.validate_action_config(pb::validate_action_config::Request::default()).await),
+            code(
+                c.validate_action_config(pb::validate_action_config::Request::default())
+                    .await,
+            ),
             No,
         ),
-        ("StopProvider", code(c.stop_provider(pb::stop_provider::Request::default()).await), Served_),
+        (
+            "StopProvider",
+            code(c.stop_provider(pb::stop_provider::Request::default()).await),
+            Served_,
+        ),
     ];
     assert_eq!(results.len(), 36, "tfplugin6.10 has 36 RPCs");
     let wrong: Vec<String> = results
@@ -265,7 +394,10 @@ fn refuses_to_run_by_hand() {
 #[test]
 fn prints_one_plaintext_handshake_line_without_a_client_certificate() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-flux"))
-        .env("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .env_remove("PLUGIN_CLIENT_CERT")
         .stdout(Stdio::piped())
@@ -273,7 +405,9 @@ fn prints_one_plaintext_handshake_line_without_a_client_certificate() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let _ = child.kill();
     let _ = child.wait();
     let parts: Vec<&str> = line.trim_end().split('|').collect();

@@ -32,8 +32,8 @@ pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::AttributePath;
 pub use plugin::{ServeOptions, serve};
 pub use provider::{
-    ApplyRequest, ApplyResponse, ClientInfo, DeleteRequest, PlanRequest, PlanResponse, Provider, ReadResponse,
-    Resource,
+    ApplyRequest, ApplyResponse, ClientInfo, DeleteRequest, PlanRequest, PlanResponse, Provider,
+    ReadResponse, Resource,
 };
 pub use schema::Schema;
 pub use server::ProviderService;

@@ -24,7 +24,9 @@ impl AttributePath {
     /// The path of a top-level attribute.
     #[must_use]
     pub fn root(name: impl Into<String>) -> Self {
-        Self { steps: vec![PathStep::Attribute(name.into())] }
+        Self {
+            steps: vec![PathStep::Attribute(name.into())],
+        }
     }
 
     /// The empty path (the whole object).
@@ -98,6 +100,9 @@ mod tests {
     fn displays_like_hcl() {
         let p = AttributePath::root("tolerations").index(0).attr("key");
         assert_eq!(p.to_string(), "tolerations[0].key");
-        assert_eq!(AttributePath::root("labels").key("a/b").to_string(), "labels[\"a/b\"]");
+        assert_eq!(
+            AttributePath::root("labels").key("a/b").to_string(),
+            "labels[\"a/b\"]"
+        );
     }
 }

@@ -35,7 +35,10 @@ impl Meta {
         for (k, v) in extra {
             labels.insert((*k).into(), (*v).into());
         }
-        Self { labels, annotations: user_annotations.clone() }
+        Self {
+            labels,
+            annotations: user_annotations.clone(),
+        }
     }
 
     /// The `metadata` object of a rendered object.

@@ -19,8 +19,8 @@ use tfplugin::cty::Value;
 use tfplugin::schema::validators::{self, parse_go_duration};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::{
-    ApplyRequest, ApplyResponse, DeleteRequest, Diagnostic, Diagnostics, PlanRequest,
-    PlanResponse, ReadResponse, Resource,
+    ApplyRequest, ApplyResponse, DeleteRequest, Diagnostic, Diagnostics, PlanRequest, PlanResponse,
+    ReadResponse, Resource,
 };
 
 /// How long each operation may wait when `timeouts` leaves it unset.
@@ -52,7 +52,11 @@ impl Common {
     #[must_use]
     pub fn from_value(v: &Value) -> Self {
         let timeout = |op: &str| {
-            v.get("timeouts").get(op).as_str().and_then(parse_go_duration).unwrap_or(DEFAULT_TIMEOUT)
+            v.get("timeouts")
+                .get(op)
+                .as_str()
+                .and_then(parse_go_duration)
+                .unwrap_or(DEFAULT_TIMEOUT)
         };
         Self {
             name: v.get("name").as_str().unwrap_or_default().to_owned(),
@@ -71,25 +75,37 @@ impl Common {
 #[must_use]
 pub fn string_map(v: &Value) -> BTreeMap<String, String> {
     v.as_map()
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// A cty map of strings.
 #[must_use]
 pub fn string_map_value(m: &BTreeMap<String, String>) -> Value {
-    Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::string(v.clone()))).collect())
+    Value::Map(
+        m.iter()
+            .map(|(k, v)| (k.clone(), Value::string(v.clone())))
+            .collect(),
+    )
 }
 
 /// The attributes every resource has: `name`, `namespace`, `labels`, `annotations`, `wait`,
 /// `id`, `objects` (and the `timeouts` block, see [`schema`]).
 fn common_attributes<R: FluxResource>() -> Vec<Attribute> {
-    let name = Attribute::string("name").force_new().validate(validators::rfc1123_label());
+    let name = Attribute::string("name")
+        .force_new()
+        .validate(validators::rfc1123_label());
     let name = match R::NAME_DEFAULT {
         Some(d) => name.default(Value::string(d)),
         None => name.required(),
     };
-    let namespace = Attribute::string("namespace").force_new().validate(validators::rfc1123_label());
+    let namespace = Attribute::string("namespace")
+        .force_new()
+        .validate(validators::rfc1123_label());
     let namespace = match R::NAMESPACE_DEFAULT {
         Some(d) => namespace.default(Value::string(d)),
         None => namespace.required(),
@@ -157,7 +173,11 @@ pub trait FluxResource: Send + Sync + 'static {
 
     /// Reads back from the cluster the resource-specific attributes (plus `labels` and
     /// `annotations`) of an instance being imported.
-    async fn import(engine: &Engine, namespace: &str, name: &str) -> Result<BTreeMap<String, Value>, Diagnostic>;
+    async fn import(
+        engine: &Engine,
+        namespace: &str,
+        name: &str,
+    ) -> Result<BTreeMap<String, Value>, Diagnostic>;
 }
 
 /// The full schema of a resource type.
@@ -176,7 +196,11 @@ pub fn schema<R: FluxResource>() -> Schema {
 /// The Terraform resource for a [`FluxResource`].
 #[must_use]
 pub fn managed<R: FluxResource>(shared: Arc<Shared>) -> Arc<dyn Resource> {
-    Arc::new(Managed::<R> { shared, schema: schema::<R>(), _resource: PhantomData })
+    Arc::new(Managed::<R> {
+        shared,
+        schema: schema::<R>(),
+        _resource: PhantomData,
+    })
 }
 
 struct Managed<R> {
@@ -214,7 +238,14 @@ impl<R: FluxResource> Managed<R> {
             digests.insert(key.clone(), digest(&stored));
             desired.insert(key, stored);
         }
-        (common, Rendered { objects, digests, desired })
+        (
+            common,
+            Rendered {
+                objects,
+                digests,
+                desired,
+            },
+        )
     }
 
     async fn engine(&self, diags: &mut Diagnostics) -> Option<Arc<Engine>> {
@@ -231,29 +262,46 @@ impl<R: FluxResource> Managed<R> {
     /// was applied when anything fails.
     async fn apply(&self, req: ApplyRequest, operation: &str) -> ApplyResponse {
         let mut diags = Diagnostics::new();
-        let prior_objects = req.prior.as_ref().map(|p| string_map(p.get("objects"))).unwrap_or_default();
+        let prior_objects = req
+            .prior
+            .as_ref()
+            .map(|p| string_map(p.get("objects")))
+            .unwrap_or_default();
         let (common, rendered) = Self::render(&req.planned);
-        let timeout = if req.prior.is_some() { common.update_timeout } else { common.create_timeout };
+        let timeout = if req.prior.is_some() {
+            common.update_timeout
+        } else {
+            common.create_timeout
+        };
         let deadline = Deadline::after(timeout, req.stop.clone());
         let state_with = |objects: &BTreeMap<String, String>| {
             let mut state = req.planned.clone();
             if let Value::Object(map) = &mut state {
                 map.insert("objects".into(), string_map_value(objects));
-                map.insert("id".into(), Value::string(format!("{}/{}", common.namespace, common.name)));
+                map.insert(
+                    "id".into(),
+                    Value::string(format!("{}/{}", common.namespace, common.name)),
+                );
             }
             state
         };
         let unchanged = || req.prior.clone();
 
         let Some(engine) = self.engine(&mut diags).await else {
-            return ApplyResponse { state: unchanged(), diagnostics: diags };
+            return ApplyResponse {
+                state: unchanged(),
+                diagnostics: diags,
+            };
         };
         let applied = match engine.apply_staged(&rendered.objects, &deadline).await {
             Ok(live) => live,
             Err(failure) => {
                 diags.push(engine_diagnostic(operation, &failure.error));
                 if failure.applied.is_empty() {
-                    return ApplyResponse { state: unchanged(), diagnostics: diags };
+                    return ApplyResponse {
+                        state: unchanged(),
+                        diagnostics: diags,
+                    };
                 }
                 let mut held = prior_objects.clone();
                 for live in &failure.applied {
@@ -262,7 +310,10 @@ impl<R: FluxResource> Managed<R> {
                         held.insert(key, d.clone());
                     }
                 }
-                return ApplyResponse { state: Some(state_with(&held)), diagnostics: diags };
+                return ApplyResponse {
+                    state: Some(state_with(&held)),
+                    diagnostics: diags,
+                };
             }
         };
         tracing::info!(resource = R::TYPE_NAME, objects = applied.len(), "applied");
@@ -281,7 +332,10 @@ impl<R: FluxResource> Managed<R> {
                         held.insert(r.key(), d.clone());
                     }
                 }
-                return ApplyResponse { state: Some(state_with(&held)), diagnostics: diags };
+                return ApplyResponse {
+                    state: Some(state_with(&held)),
+                    diagnostics: diags,
+                };
             }
             tracing::info!(resource = R::TYPE_NAME, pruned = stale.len(), "pruned");
         }
@@ -292,7 +346,10 @@ impl<R: FluxResource> Managed<R> {
                 diags.push(engine_diagnostic(operation, &e));
             }
         }
-        ApplyResponse { state: Some(state_with(&rendered.digests)), diagnostics: diags }
+        ApplyResponse {
+            state: Some(state_with(&rendered.digests)),
+            diagnostics: diags,
+        }
     }
 }
 
@@ -318,12 +375,19 @@ impl<R: FluxResource> Resource for Managed<R> {
                 objects = rendered.digests.len(), "planned");
             if let Value::Object(map) = &mut planned {
                 map.insert("objects".into(), string_map_value(&rendered.digests));
-                map.insert("id".into(), Value::string(format!("{}/{}", common.namespace, common.name)));
+                map.insert(
+                    "id".into(),
+                    Value::string(format!("{}/{}", common.namespace, common.name)),
+                );
             }
         } else if let Value::Object(map) = &mut planned {
             map.insert("objects".into(), Value::unknown());
         }
-        PlanResponse { planned, requires_replace: Vec::new(), diagnostics: Diagnostics::new() }
+        PlanResponse {
+            planned,
+            requires_replace: Vec::new(),
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     async fn create(&self, req: ApplyRequest) -> ApplyResponse {
@@ -337,12 +401,16 @@ impl<R: FluxResource> Resource for Managed<R> {
     async fn delete(&self, req: DeleteRequest) -> Diagnostics {
         let mut diags = Diagnostics::new();
         let common = Common::from_value(&req.prior);
-        let refs: Vec<ObjectRef> =
-            string_map(req.prior.get("objects")).keys().filter_map(|k| ObjectRef::parse(k).ok()).collect();
+        let refs: Vec<ObjectRef> = string_map(req.prior.get("objects"))
+            .keys()
+            .filter_map(|k| ObjectRef::parse(k).ok())
+            .collect();
         if refs.is_empty() {
             return diags;
         }
-        let Some(engine) = self.engine(&mut diags).await else { return diags };
+        let Some(engine) = self.engine(&mut diags).await else {
+            return diags;
+        };
         let deadline = Deadline::after(common.delete_timeout, req.stop);
         if let Err(e) = engine.delete(&refs, true, &deadline).await {
             diags.push(engine_diagnostic("destroy", &e));
@@ -353,12 +421,18 @@ impl<R: FluxResource> Resource for Managed<R> {
     async fn read(&self, state: Value) -> ReadResponse {
         let mut diags = Diagnostics::new();
         if !self.inputs_known(&state) {
-            return ReadResponse { state: Some(state), diagnostics: diags };
+            return ReadResponse {
+                state: Some(state),
+                diagnostics: diags,
+            };
         }
         let prior_objects = string_map(state.get("objects"));
         let (_, rendered) = Self::render(&state);
         let Some(engine) = self.engine(&mut diags).await else {
-            return ReadResponse { state: Some(state), diagnostics: diags };
+            return ReadResponse {
+                state: Some(state),
+                diagnostics: diags,
+            };
         };
         let mut keys: Vec<&String> = prior_objects.keys().chain(rendered.digests.keys()).collect();
         keys.sort();
@@ -380,55 +454,86 @@ impl<R: FluxResource> Resource for Managed<R> {
                 }
                 Err(e) => {
                     diags.push(engine_diagnostic("refresh", &e));
-                    return ReadResponse { state: Some(state), diagnostics: diags };
+                    return ReadResponse {
+                        state: Some(state),
+                        diagnostics: diags,
+                    };
                 }
             }
         }
         if found.is_empty() && !prior_objects.is_empty() {
-            return ReadResponse { state: None, diagnostics: diags };
+            return ReadResponse {
+                state: None,
+                diagnostics: diags,
+            };
         }
         let mut state = state;
         if let Value::Object(map) = &mut state {
             map.insert("objects".into(), string_map_value(&found));
         }
-        ReadResponse { state: Some(state), diagnostics: diags }
+        ReadResponse {
+            state: Some(state),
+            diagnostics: diags,
+        }
     }
 
     async fn import(&self, id: &str) -> ReadResponse {
         let mut diags = Diagnostics::new();
-        let Some((namespace, name)) = id.split_once('/').filter(|(ns, n)| !ns.is_empty() && !n.is_empty()) else {
+        let Some((namespace, name)) = id
+            .split_once('/')
+            .filter(|(ns, n)| !ns.is_empty() && !n.is_empty())
+        else {
             diags.push(Diagnostic::error(
                 "Invalid import ID",
                 format!("Expected \"<namespace>/<name>\", got {id:?}."),
             ));
-            return ReadResponse { state: None, diagnostics: diags };
+            return ReadResponse {
+                state: None,
+                diagnostics: diags,
+            };
         };
         let Some(engine) = self.engine(&mut diags).await else {
-            return ReadResponse { state: None, diagnostics: diags };
+            return ReadResponse {
+                state: None,
+                diagnostics: diags,
+            };
         };
         let attrs = match R::import(&engine, namespace, name).await {
             Ok(attrs) => attrs,
             Err(d) => {
                 diags.push(d);
-                return ReadResponse { state: None, diagnostics: diags };
+                return ReadResponse {
+                    state: None,
+                    diagnostics: diags,
+                };
             }
         };
-        let mut state: BTreeMap<String, Value> =
-            self.schema.attributes.iter().map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null))).collect();
+        let mut state: BTreeMap<String, Value> = self
+            .schema
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null)))
+            .collect();
         state.insert("timeouts".into(), Value::Null);
         state.insert("name".into(), Value::string(name));
         state.insert("namespace".into(), Value::string(namespace));
         state.insert("id".into(), Value::string(id));
         state.insert("objects".into(), Value::Map(BTreeMap::new()));
         state.extend(attrs);
-        ReadResponse { state: Some(Value::Object(state)), diagnostics: diags }
+        ReadResponse {
+            state: Some(Value::Object(state)),
+            diagnostics: diags,
+        }
     }
 }
 
 /// The labels and annotations two live objects of one instance share, minus the provider's
 /// own labels and the server's: what the user set, for import.
 #[must_use]
-pub fn shared_user_metadata(a: &DynamicObject, b: &DynamicObject) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+pub fn shared_user_metadata(
+    a: &DynamicObject,
+    b: &DynamicObject,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     const OWN: &[&str] = &[
         "app.kubernetes.io/name",
         "app.kubernetes.io/version",
@@ -443,7 +548,10 @@ pub fn shared_user_metadata(a: &DynamicObject, b: &DynamicObject) -> (BTreeMap<S
             .filter(|(k, v)| y.get(k) == Some(v) && !OWN.contains(&k.as_str()))
             .collect::<BTreeMap<_, _>>()
     };
-    (common(&a.metadata.labels, &b.metadata.labels), common(&a.metadata.annotations, &b.metadata.annotations))
+    (
+        common(&a.metadata.labels, &b.metadata.labels),
+        common(&a.metadata.annotations, &b.metadata.annotations),
+    )
 }
 
 /// An error diagnostic for an import that found something unexpected.
@@ -451,4 +559,3 @@ pub fn shared_user_metadata(a: &DynamicObject, b: &DynamicObject) -> (BTreeMap<S
 pub fn import_error(what: String) -> Diagnostic {
     Diagnostic::error("Cannot import", what)
 }
-

@@ -3,8 +3,8 @@
 //! `admin`, ResourceQuota on Flux objects, and a ClusterRoleBinding for `cluster-admin` tenants.
 
 use super::{Common, FluxResource, import_error, shared_user_metadata, string_map_value};
-use crate::render::{Meta, object};
 use crate::VERSION;
+use crate::render::{Meta, object};
 use async_trait::async_trait;
 use engine::{Engine, ObjectRef};
 use kube::api::DynamicObject;
@@ -37,8 +37,14 @@ pub struct TenantSettings {
 
 fn quota_value(kustomizations: i64, helmreleases: i64) -> Value {
     Value::Object(BTreeMap::from([
-        ("kustomizations".to_owned(), Value::Number(Number::from_i64(kustomizations))),
-        ("helmreleases".to_owned(), Value::Number(Number::from_i64(helmreleases))),
+        (
+            "kustomizations".to_owned(),
+            Value::Number(Number::from_i64(kustomizations)),
+        ),
+        (
+            "helmreleases".to_owned(),
+            Value::Number(Number::from_i64(helmreleases)),
+        ),
     ]))
 }
 
@@ -49,7 +55,8 @@ impl FluxResource for Tenant {
     const DESCRIPTION: &'static str = "Onboards a tenant: creates its namespace with a ServiceAccount that Flux \
         impersonates, bound to the `admin` role of that namespace (or to `cluster-admin`), and a quota on Flux \
         objects. Destroy removes the namespace and everything in it (off-boarding).";
-    const NAME_DESCRIPTION: &'static str = "Tenant name: the RoleBinding name and the `toolkit.fluxcd.io/tenant` label.";
+    const NAME_DESCRIPTION: &'static str =
+        "Tenant name: the RoleBinding name and the `toolkit.fluxcd.io/tenant` label.";
     const NAMESPACE_DESCRIPTION: &'static str = "The tenant namespace, created and owned by this resource.";
 
     fn attributes() -> Vec<Attribute> {
@@ -104,7 +111,12 @@ impl FluxResource for Tenant {
         let subject = json!([{"kind": "ServiceAccount", "name": s.service_account, "namespace": ns}]);
         let mut objects = vec![
             object("v1", "Namespace", meta.metadata(ns, None), json!({})),
-            object("v1", "ServiceAccount", meta.metadata(&s.service_account, Some(ns)), json!({})),
+            object(
+                "v1",
+                "ServiceAccount",
+                meta.metadata(&s.service_account, Some(ns)),
+                json!({}),
+            ),
             object(
                 "rbac.authorization.k8s.io/v1",
                 "RoleBinding",
@@ -138,30 +150,53 @@ impl FluxResource for Tenant {
         objects
     }
 
-    async fn import(engine: &Engine, namespace: &str, name: &str) -> Result<BTreeMap<String, Value>, Diagnostic> {
+    async fn import(
+        engine: &Engine,
+        namespace: &str,
+        name: &str,
+    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
         let read = |key: String| async move {
             let r = ObjectRef::parse(&key).map_err(|e| import_error(e.to_string()))?;
-            engine.get(&r).await.map_err(|e| crate::error::engine_diagnostic("import", &e))
+            engine
+                .get(&r)
+                .await
+                .map_err(|e| crate::error::engine_diagnostic("import", &e))
         };
         let ns = read(format!("/v1/Namespace//{namespace}"))
             .await?
             .ok_or_else(|| import_error(format!("namespace {namespace:?} does not exist")))?;
-        let binding = read(format!("rbac.authorization.k8s.io/v1/RoleBinding/{namespace}/{name}")).await?.ok_or_else(
-            || import_error(format!("no tenant {name:?} in namespace {namespace:?}: RoleBinding {namespace}/{name} not found")),
-        )?;
+        let binding = read(format!(
+            "rbac.authorization.k8s.io/v1/RoleBinding/{namespace}/{name}"
+        ))
+        .await?
+        .ok_or_else(|| {
+            import_error(format!(
+                "no tenant {name:?} in namespace {namespace:?}: RoleBinding {namespace}/{name} not found"
+            ))
+        })?;
         let service_account = binding
             .data
             .pointer("/subjects/0/name")
             .and_then(|n| n.as_str())
-            .ok_or_else(|| import_error(format!("RoleBinding {namespace}/{name} has no ServiceAccount subject")))?
+            .ok_or_else(|| {
+                import_error(format!(
+                    "RoleBinding {namespace}/{name} has no ServiceAccount subject"
+                ))
+            })?
             .to_owned();
-        let cluster_binding =
-            read(format!("rbac.authorization.k8s.io/v1/ClusterRoleBinding//{name}-{namespace}")).await?;
+        let cluster_binding = read(format!(
+            "rbac.authorization.k8s.io/v1/ClusterRoleBinding//{name}-{namespace}"
+        ))
+        .await?;
         let quota = read(format!("/v1/ResourceQuota/{namespace}/{service_account}-quota")).await?;
         let count = |kind: &str| {
             quota
                 .as_ref()
-                .and_then(|q| q.data.pointer(&format!("/spec/hard/count~1{kind}")).and_then(|v| v.as_str()))
+                .and_then(|q| {
+                    q.data
+                        .pointer(&format!("/spec/hard/count~1{kind}"))
+                        .and_then(|v| v.as_str())
+                })
                 .and_then(|v| v.parse::<i64>().ok())
                 .unwrap_or(DEFAULT_QUOTA)
         };
@@ -170,7 +205,11 @@ impl FluxResource for Tenant {
             ("service_account".to_owned(), Value::string(service_account)),
             (
                 "role".to_owned(),
-                Value::string(if cluster_binding.is_some() { "cluster-admin" } else { "namespace-admin" }),
+                Value::string(if cluster_binding.is_some() {
+                    "cluster-admin"
+                } else {
+                    "namespace-admin"
+                }),
             ),
             (
                 "resource_quota".to_owned(),
@@ -205,7 +244,12 @@ mod tests {
     }
 
     fn settings(role: &str) -> TenantSettings {
-        TenantSettings { service_account: "flux".into(), role: role.into(), kustomizations: 100, helmreleases: 100 }
+        TenantSettings {
+            service_account: "flux".into(),
+            role: role.into(),
+            kustomizations: 100,
+            helmreleases: 100,
+        }
     }
 
     #[test]
@@ -224,7 +268,11 @@ mod tests {
         let mut c = common("dev-team", "dev-team-apps");
         c.labels.insert("team".into(), "dev".into());
         c.annotations.insert("owner".into(), "platform".into());
-        let s = TenantSettings { kustomizations: 5, helmreleases: 7, ..settings("cluster-admin") };
+        let s = TenantSettings {
+            kustomizations: 5,
+            helmreleases: 7,
+            ..settings("cluster-admin")
+        };
         let objects = Tenant::render(&c, &s);
         crate::golden::assert_golden("tenant/cluster-admin.yaml", &to_yaml(&objects));
     }
@@ -235,6 +283,9 @@ mod tests {
         let b = Tenant::render(&common("t", "ns"), &settings("cluster-admin"));
         assert_eq!(a.len() + 1, b.len());
         let extra = ObjectRef::of(&b[4]);
-        assert_eq!(extra.key(), "rbac.authorization.k8s.io/v1/ClusterRoleBinding//t-ns");
+        assert_eq!(
+            extra.key(),
+            "rbac.authorization.k8s.io/v1/ClusterRoleBinding//t-ns"
+        );
     }
 }

@@ -48,7 +48,10 @@ pub fn check_environment(cookie: Option<&str>, protocol_versions: Option<&str>) 
 #[must_use]
 pub fn handshake_line(socket: &str, server_cert_der: Option<&[u8]>) -> String {
     let cert = server_cert_der.map(|der| base64::engine::general_purpose::STANDARD_NO_PAD.encode(der));
-    format!("1|{PROTOCOL_VERSION}|unix|{socket}|grpc|{}\n", cert.unwrap_or_default())
+    format!(
+        "1|{PROTOCOL_VERSION}|unix|{socket}|grpc|{}\n",
+        cert.unwrap_or_default()
+    )
 }
 
 /// The `TF_REATTACH_PROVIDERS` value for a provider served in debug mode on `socket`, for both
@@ -75,7 +78,10 @@ mod tests {
 
     #[test]
     fn environment_checks() {
-        assert!(matches!(check_environment(None, Some("5,6")), Err(Error::NotAPlugin)));
+        assert!(matches!(
+            check_environment(None, Some("5,6")),
+            Err(Error::NotAPlugin)
+        ));
         assert!(check_environment(Some(MAGIC_COOKIE_VALUE), Some("5,6")).is_ok());
         assert!(matches!(
             check_environment(Some(MAGIC_COOKIE_VALUE), Some("5")),
@@ -85,8 +91,14 @@ mod tests {
 
     #[test]
     fn line_format() {
-        assert_eq!(handshake_line("/tmp/p.sock", None), "1|6|unix|/tmp/p.sock|grpc|\n");
-        assert_eq!(handshake_line("/s", Some(&[0xff, 0xfe])), "1|6|unix|/s|grpc|//4\n");
+        assert_eq!(
+            handshake_line("/tmp/p.sock", None),
+            "1|6|unix|/tmp/p.sock|grpc|\n"
+        );
+        assert_eq!(
+            handshake_line("/s", Some(&[0xff, 0xfe])),
+            "1|6|unix|/s|grpc|//4\n"
+        );
         let v: serde_json::Value = serde_json::from_str(&reattach_value("a/flux", "/s", 7)).unwrap();
         assert_eq!(v["registry.opentofu.org/a/flux"]["Addr"]["String"], "/s");
     }

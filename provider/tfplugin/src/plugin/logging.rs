@@ -14,7 +14,16 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 /// Crates whose debug output would drown the provider's own; capped at `info`.
-const NOISY: &[&str] = &["h2", "hyper", "hyper_util", "tower", "rustls", "tonic", "tokio_util", "aws_lc_rs"];
+const NOISY: &[&str] = &[
+    "h2",
+    "hyper",
+    "hyper_util",
+    "tower",
+    "rustls",
+    "tonic",
+    "tokio_util",
+    "aws_lc_rs",
+];
 
 /// The filter directive for a `TF_LOG` style level (`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`,
 /// `JSON`, `OFF`); unset or unknown values log warnings and errors only.
@@ -39,9 +48,13 @@ pub fn filter_directive(tf_log: Option<&str>) -> String {
 
 /// Installs the hclog-JSON subscriber on stderr. Stdout is reserved for the handshake line.
 pub fn init(module: &'static str) {
-    let tf_log = std::env::var("TF_LOG_PROVIDER").ok().or_else(|| std::env::var("TF_LOG").ok());
+    let tf_log = std::env::var("TF_LOG_PROVIDER")
+        .ok()
+        .or_else(|| std::env::var("TF_LOG").ok());
     let filter = EnvFilter::new(filter_directive(tf_log.as_deref()));
-    let _ = tracing_subscriber::registry().with(HclogLayer { module }.with_filter(filter)).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(HclogLayer { module }.with_filter(filter))
+        .try_init();
 }
 
 /// Formats events as hclog JSON lines.
@@ -51,7 +64,12 @@ pub struct HclogLayer {
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let line = format_event(self.module, event.metadata().level(), event, OffsetDateTime::now_utc());
+        let line = format_event(
+            self.module,
+            event.metadata().level(),
+            event,
+            OffsetDateTime::now_utc(),
+        );
         let mut stderr = std::io::stderr().lock();
         let _ = stderr.write_all(line.as_bytes());
     }
@@ -151,7 +169,10 @@ mod tests {
     impl<S: Subscriber> Layer<S> for Capture {
         fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
             let t = OffsetDateTime::from_unix_timestamp(0).unwrap();
-            self.0.lock().unwrap().push(format_event("m", event.metadata().level(), event, t));
+            self.0
+                .lock()
+                .unwrap()
+                .push(format_event("m", event.metadata().level(), event, t));
         }
     }
 

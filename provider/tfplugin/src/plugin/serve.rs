@@ -67,12 +67,16 @@ async fn run(provider: impl Provider, options: ServeOptions) -> Result<(), Error
 
     let shutdown = Arc::new(Notify::new());
     let (health_reporter, health) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
     let router = Server::builder()
         .add_service(ProviderService::new(Arc::new(provider)).into_server())
-        .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(Controller {
-            shutdown: shutdown.clone(),
-        }))
+        .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(
+            Controller {
+                shutdown: shutdown.clone(),
+            },
+        ))
         .add_service(goplugin::grpc_stdio_server::GrpcStdioServer::new(Stdio))
         .add_service(goplugin::grpc_broker_server::GrpcBrokerServer::new(Broker))
         .add_service(health);
@@ -92,20 +96,37 @@ async fn run(provider: impl Provider, options: ServeOptions) -> Result<(), Error
     let client_cert = std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|c| !c.is_empty());
     if options.debug {
         let value = handshake::reattach_value(options.source, &socket_str, std::process::id());
-        eprintln!("Provider served in debug mode. Point a CLI at it with:\n\n\texport TF_REATTACH_PROVIDERS='{value}'\n");
-        router.serve_with_incoming_shutdown(UnixListenerStream::new(listener), stop).await.map_err(Error::Serve)
+        eprintln!(
+            "Provider served in debug mode. Point a CLI at it with:\n\n\texport TF_REATTACH_PROVIDERS='{value}'\n"
+        );
+        router
+            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), stop)
+            .await
+            .map_err(Error::Serve)
     } else if let Some(pem) = client_cert {
         let server_tls = tls::server_tls(&pem)?;
-        print_handshake(&handshake::handshake_line(&socket_str, Some(&server_tls.certificate_der)))?;
+        print_handshake(&handshake::handshake_line(
+            &socket_str,
+            Some(&server_tls.certificate_der),
+        ))?;
         let incoming = tls_incoming(listener, tokio_rustls::TlsAcceptor::from(server_tls.config));
-        router.serve_with_incoming_shutdown(incoming, stop).await.map_err(Error::Serve)
+        router
+            .serve_with_incoming_shutdown(incoming, stop)
+            .await
+            .map_err(Error::Serve)
     } else {
         print_handshake(&handshake::handshake_line(&socket_str, None))?;
-        router.serve_with_incoming_shutdown(UnixListenerStream::new(listener), stop).await.map_err(Error::Serve)
+        router
+            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), stop)
+            .await
+            .map_err(Error::Serve)
     }
 }
 
-#[allow(clippy::print_stdout, reason = "the handshake line is the one thing written to stdout")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the handshake line is the one thing written to stdout"
+)]
 fn print_handshake(line: &str) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(line.as_bytes()).map_err(Error::Handshake)?;
@@ -144,7 +165,9 @@ fn tls_incoming(
 
 fn socket_path() -> PathBuf {
     let dir = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     dir.join(format!("tf-provider-{}-{nanos}.sock", std::process::id()))
 }
 
@@ -204,6 +227,8 @@ impl goplugin::grpc_broker_server::GrpcBroker for Broker {
         &self,
         _: Request<tonic::Streaming<goplugin::ConnInfo>>,
     ) -> Result<Response<Self::StartStreamStream>, Status> {
-        Err(Status::unimplemented("terraform providers do not use the go-plugin broker"))
+        Err(Status::unimplemented(
+            "terraform providers do not use the go-plugin broker",
+        ))
     }
 }

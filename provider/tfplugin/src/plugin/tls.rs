@@ -53,7 +53,9 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, Error> {
     let mut params =
         CertificateParams::new(vec!["localhost".to_owned()]).map_err(Error::GenerateCertificate)?;
     params.distinguished_name.push(DnType::CommonName, "localhost");
-    params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "HashiCorp");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
@@ -61,7 +63,10 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, Error> {
         KeyUsagePurpose::KeyAgreement,
         KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::seconds(30);
     params.not_after = now + Duration::hours(262_980);
@@ -83,7 +88,10 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, Error> {
         )
         .map_err(Error::Config)?;
     config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(ServerTls { config: Arc::new(config), certificate_der })
+    Ok(ServerTls {
+        config: Arc::new(config),
+        certificate_der,
+    })
 }
 
 /// Accepts exactly one client certificate, by its DER bytes.
@@ -107,7 +115,9 @@ impl ClientCertVerifier for PinnedClientCert {
         if end_entity.as_ref() == self.der.as_slice() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 

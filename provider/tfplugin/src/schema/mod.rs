@@ -1,8 +1,8 @@
 //! Schemas as plain data: attributes, nested attributes and the `timeouts` block, with the
 //! validators and defaults that the framework applies before a resource sees a value.
 
-mod walk;
 pub mod validators;
+mod walk;
 
 pub use walk::{fill_defaults, null_write_only, requires_replace, unknown_computed, validate_config};
 
@@ -72,7 +72,9 @@ pub struct Attribute {
 
 impl fmt::Debug for Attribute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Attribute").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Attribute")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -313,7 +315,11 @@ fn check_attributes(attrs: &[Attribute], prefix: &str, errors: &mut Vec<String>)
         {
             errors.push(format!("{name}: default does not match the attribute type"));
         }
-        if !a.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if !a
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             errors.push(format!("{name}: not snake_case"));
         }
         if let AttributeKind::Nested(_, nested) = &a.kind {
@@ -330,5 +336,8 @@ fn object_type(attrs: &[Attribute], blocks: &[Block]) -> Type {
     for b in blocks {
         map.insert(b.name.clone(), b.value_type());
     }
-    Type::Object(ObjectType { attrs: map, optional: Default::default() })
+    Type::Object(ObjectType {
+        attrs: map,
+        optional: Default::default(),
+    })
 }

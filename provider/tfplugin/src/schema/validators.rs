@@ -48,7 +48,10 @@ fn quoted_list(items: &[String]) -> String {
 /// When `pattern` is not a valid regular expression (a programming error).
 #[must_use]
 pub fn matches(pattern: &str, what: &str) -> Matches {
-    Matches { re: Regex::new(pattern).expect("valid validator regex"), what: what.to_owned() }
+    Matches {
+        re: Regex::new(pattern).expect("valid validator regex"),
+        what: what.to_owned(),
+    }
 }
 
 /// See [`matches`].
@@ -65,7 +68,11 @@ impl Validator for Matches {
         if let Some(s) = value.as_str()
             && !self.re.is_match(s)
         {
-            diags.error_at(path.clone(), "Invalid value", format!("{path} is {s:?}, but must be {}.", self.what));
+            diags.error_at(
+                path.clone(),
+                "Invalid value",
+                format!("{path} is {s:?}, but must be {}.", self.what),
+            );
         }
     }
 }
@@ -102,13 +109,17 @@ pub fn parse_go_duration(s: &str) -> Option<Duration> {
         return None;
     }
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if num_len == 0 {
             return None;
         }
         let number: f64 = rest[..num_len].parse().ok()?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit_len] {
             "ns" => 1e-9,
             "us" | "µs" => 1e-6,
@@ -203,7 +214,12 @@ mod tests {
             ("enum bad", &one_of(&["a", "b"]), Value::string("c"), false),
             ("label ok", &rfc1123_label(), Value::string("dev-team-apps"), true),
             ("label upper", &rfc1123_label(), Value::string("Dev"), false),
-            ("label long", &rfc1123_label(), Value::string(&"a".repeat(64)), false),
+            (
+                "label long",
+                &rfc1123_label(),
+                Value::string("a".repeat(64)),
+                false,
+            ),
             ("label dash", &rfc1123_label(), Value::string("-a"), false),
             ("duration ok", &duration(), Value::string("1h30m"), true),
             ("duration frac", &duration(), Value::string("1.5s"), true),
@@ -212,9 +228,24 @@ mod tests {
             ("quantity ok", &quantity(), Value::string("64Mi"), true),
             ("quantity milli", &quantity(), Value::string("100m"), true),
             ("quantity bad", &quantity(), Value::string("64MB"), false),
-            ("int ok", &int_at_least(0), Value::Number(Number::from_i64(0)), true),
-            ("int negative", &int_at_least(0), Value::Number(Number::from_i64(-1)), false),
-            ("int fraction", &int_at_least(0), Value::Number(Number::from_f64(1.5).unwrap()), false),
+            (
+                "int ok",
+                &int_at_least(0),
+                Value::Number(Number::from_i64(0)),
+                true,
+            ),
+            (
+                "int negative",
+                &int_at_least(0),
+                Value::Number(Number::from_i64(-1)),
+                false,
+            ),
+            (
+                "int fraction",
+                &int_at_least(0),
+                Value::Number(Number::from_f64(1.5).unwrap()),
+                false,
+            ),
         ];
         for (name, v, value, ok) in cases {
             assert_eq!(errors(*v, value.clone()).is_empty(), *ok, "{name}");

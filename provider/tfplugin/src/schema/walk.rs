@@ -20,7 +20,11 @@ pub fn validate_config(schema: &Schema, config: &Value, diags: &mut Diagnostics)
 
 fn validate_attributes(attrs: &[Attribute], base: &AttributePath, object: &Value, diags: &mut Diagnostics) {
     for attr in attrs {
-        let path = if base.is_empty() { AttributePath::root(&attr.name) } else { base.attr(&attr.name) };
+        let path = if base.is_empty() {
+            AttributePath::root(&attr.name)
+        } else {
+            base.attr(&attr.name)
+        };
         let value = object.get(&attr.name);
         if value.is_null() || value.is_unknown() {
             continue;
@@ -36,7 +40,12 @@ fn validate_attributes(attrs: &[Attribute], base: &AttributePath, object: &Value
     }
 }
 
-fn for_each_nested(nesting: Nesting, path: &AttributePath, value: &Value, mut f: impl FnMut(AttributePath, &Value)) {
+fn for_each_nested(
+    nesting: Nesting,
+    path: &AttributePath,
+    value: &Value,
+    mut f: impl FnMut(AttributePath, &Value),
+) {
     match (nesting, value) {
         (Nesting::Single, Value::Object(_)) => f(path.clone(), value),
         (Nesting::List | Nesting::Set, Value::List(items) | Value::Set(items)) => {
@@ -65,7 +74,9 @@ pub fn fill_defaults(schema: &Schema, config: &Value, planned: Value) -> Value {
 }
 
 fn fill_attribute_defaults(attrs: &[Attribute], config: &Value, planned: Value) -> Value {
-    let Value::Object(mut map) = planned else { return planned };
+    let Value::Object(mut map) = planned else {
+        return planned;
+    };
     for attr in attrs {
         let cfg = config.get(&attr.name);
         let current = map.remove(&attr.name).unwrap_or(Value::Null);
@@ -90,10 +101,16 @@ fn fill_nested_defaults(nesting: Nesting, nested: &[Attribute], cfg: &Value, cur
             fill_attribute_defaults(nested, cfg, current)
         }
         (Nesting::List, Value::List(cfgs), Value::List(items)) if cfgs.len() == items.len() => Value::List(
-            cfgs.iter().zip(items).map(|(c, item)| fill_attribute_defaults(nested, c, item)).collect(),
+            cfgs.iter()
+                .zip(items)
+                .map(|(c, item)| fill_attribute_defaults(nested, c, item))
+                .collect(),
         ),
         (Nesting::Set, Value::Set(cfgs), Value::Set(items)) if cfgs.len() == items.len() => Value::Set(
-            cfgs.iter().zip(items).map(|(c, item)| fill_attribute_defaults(nested, c, item)).collect(),
+            cfgs.iter()
+                .zip(items)
+                .map(|(c, item)| fill_attribute_defaults(nested, c, item))
+                .collect(),
         ),
         (Nesting::Map, Value::Map(cfgs), Value::Map(items)) => Value::Map(
             items
@@ -113,7 +130,9 @@ fn fill_nested_defaults(nesting: Nesting, nested: &[Attribute], cfg: &Value, cur
 /// have no default as unknown: the provider decides them during apply.
 #[must_use]
 pub fn unknown_computed(schema: &Schema, config: &Value, planned: Value) -> Value {
-    let Value::Object(mut map) = planned else { return planned };
+    let Value::Object(mut map) = planned else {
+        return planned;
+    };
     for attr in &schema.attributes {
         if attr.computed && attr.default.is_none() && config.get(&attr.name).is_null() {
             let slot = map.entry(attr.name.clone()).or_insert(Value::Null);
@@ -133,7 +152,9 @@ pub fn null_write_only(schema: &Schema, value: Value) -> Value {
 }
 
 fn null_write_only_attrs(attrs: &[Attribute], value: Value) -> Value {
-    let Value::Object(mut map) = value else { return value };
+    let Value::Object(mut map) = value else {
+        return value;
+    };
     for attr in attrs {
         if attr.write_only {
             map.insert(attr.name.clone(), Value::Null);
@@ -142,14 +163,23 @@ fn null_write_only_attrs(attrs: &[Attribute], value: Value) -> Value {
         {
             let v = match (nesting, v) {
                 (Nesting::Single, v) => null_write_only_attrs(nested, v),
-                (Nesting::List, Value::List(items)) => {
-                    Value::List(items.into_iter().map(|i| null_write_only_attrs(nested, i)).collect())
-                }
-                (Nesting::Set, Value::Set(items)) => {
-                    Value::Set(items.into_iter().map(|i| null_write_only_attrs(nested, i)).collect())
-                }
+                (Nesting::List, Value::List(items)) => Value::List(
+                    items
+                        .into_iter()
+                        .map(|i| null_write_only_attrs(nested, i))
+                        .collect(),
+                ),
+                (Nesting::Set, Value::Set(items)) => Value::Set(
+                    items
+                        .into_iter()
+                        .map(|i| null_write_only_attrs(nested, i))
+                        .collect(),
+                ),
                 (Nesting::Map, Value::Map(items)) => Value::Map(
-                    items.into_iter().map(|(k, i)| (k, null_write_only_attrs(nested, i))).collect::<BTreeMap<_, _>>(),
+                    items
+                        .into_iter()
+                        .map(|(k, i)| (k, null_write_only_attrs(nested, i)))
+                        .collect::<BTreeMap<_, _>>(),
                 ),
                 (_, v) => v,
             };
@@ -164,7 +194,13 @@ fn null_write_only_attrs(attrs: &[Attribute], value: Value) -> Value {
 #[must_use]
 pub fn requires_replace(schema: &Schema, prior: &Value, planned: &Value) -> Vec<AttributePath> {
     let mut paths = Vec::new();
-    replace_paths(&schema.attributes, &AttributePath::empty(), prior, planned, &mut paths);
+    replace_paths(
+        &schema.attributes,
+        &AttributePath::empty(),
+        prior,
+        planned,
+        &mut paths,
+    );
     paths
 }
 
@@ -176,7 +212,11 @@ fn replace_paths(
     out: &mut Vec<AttributePath>,
 ) {
     for attr in attrs {
-        let path = if base.is_empty() { AttributePath::root(&attr.name) } else { base.attr(&attr.name) };
+        let path = if base.is_empty() {
+            AttributePath::root(&attr.name)
+        } else {
+            base.attr(&attr.name)
+        };
         let (before, after) = (prior.get(&attr.name), planned.get(&attr.name));
         if attr.force_new && before != after {
             out.push(path);
@@ -198,7 +238,10 @@ mod tests {
     fn schema() -> Schema {
         Schema {
             attributes: vec![
-                Attribute::string("name").required().force_new().validate(validators::rfc1123_label()),
+                Attribute::string("name")
+                    .required()
+                    .force_new()
+                    .validate(validators::rfc1123_label()),
                 Attribute::string("role").default(Value::string("namespace-admin")),
                 Attribute::nested(
                     "quota",
@@ -230,7 +273,10 @@ mod tests {
         let config = obj(&[
             ("name", Value::string("x")),
             ("role", Value::Null),
-            ("quota", obj(&[("a", Value::Number(Number::from_i64(5))), ("b", Value::Null)])),
+            (
+                "quota",
+                obj(&[("a", Value::Number(Number::from_i64(5))), ("b", Value::Null)]),
+            ),
             ("secret", Value::string("s")),
             ("id", Value::Null),
             ("timeouts", Value::Null),
@@ -238,7 +284,10 @@ mod tests {
         let planned = fill_defaults(&s, &config, config.clone());
         assert_eq!(planned.get("role"), &Value::string("namespace-admin"));
         assert_eq!(planned.get("quota").get("a"), &Value::Number(Number::from_i64(5)));
-        assert_eq!(planned.get("quota").get("b"), &Value::Number(Number::from_i64(100)));
+        assert_eq!(
+            planned.get("quota").get("b"),
+            &Value::Number(Number::from_i64(100))
+        );
         let planned = unknown_computed(&s, &config, planned);
         assert!(planned.get("id").is_unknown());
         let planned = null_write_only(&s, planned);
@@ -254,8 +303,10 @@ mod tests {
         ]);
         let mut diags = Diagnostics::new();
         validate_config(&s, &config, &mut diags);
-        let paths: Vec<String> =
-            diags.iter().map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default()).collect();
+        let paths: Vec<String> = diags
+            .iter()
+            .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
+            .collect();
         assert_eq!(paths, vec!["name", "timeouts.create"]);
     }
 
@@ -272,7 +323,10 @@ mod tests {
     #[test]
     fn schema_checks_itself() {
         assert!(schema().validate_implementation().is_ok());
-        let bad = Schema { attributes: vec![Attribute::string("X").computed().required()], ..Schema::default() };
+        let bad = Schema {
+            attributes: vec![Attribute::string("X").computed().required()],
+            ..Schema::default()
+        };
         assert!(bad.validate_implementation().is_err());
     }
 }

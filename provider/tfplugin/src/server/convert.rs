@@ -26,12 +26,17 @@ pub(crate) fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) ->
 
 /// Encodes a value as msgpack.
 pub(crate) fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostic> {
-    cty::msgpack::encode(value, ty).map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() }).map_err(|e| {
-        Diagnostic::error(
-            "Provider produced a value it cannot encode",
-            format!("{e}. This is a bug in the provider; please report it."),
-        )
-    })
+    cty::msgpack::encode(value, ty)
+        .map(|msgpack| pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        })
+        .map_err(|e| {
+            Diagnostic::error(
+                "Provider produced a value it cannot encode",
+                format!("{e}. This is a bug in the provider; please report it."),
+            )
+        })
 }
 
 pub(crate) fn diagnostics(diags: Diagnostics) -> Vec<pb::Diagnostic> {
@@ -47,7 +52,6 @@ fn diagnostic(d: Diagnostic) -> pb::Diagnostic {
         summary: d.summary,
         detail: d.detail,
         attribute: d.path.as_ref().map(path),
-        ..Default::default()
     }
 }
 

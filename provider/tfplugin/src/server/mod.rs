@@ -34,7 +34,11 @@ struct Inner {
 impl ProviderService {
     /// Wraps a provider; schemas are computed once.
     pub fn new(provider: Arc<dyn Provider>) -> Self {
-        let resources = provider.resources().into_iter().map(|r| (r.type_name(), (r.clone(), r.schema()))).collect();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name(), (r.clone(), r.schema())))
+            .collect();
         Self {
             inner: Arc::new(Inner {
                 provider_schema: provider.schema(),
@@ -55,7 +59,10 @@ impl ProviderService {
 
     fn resource(&self, type_name: &str) -> Result<&(Arc<dyn Resource>, Schema), Diagnostic> {
         self.inner.resources.get(type_name).ok_or_else(|| {
-            Diagnostic::error("Unknown resource type", format!("This provider has no resource type {type_name:?}."))
+            Diagnostic::error(
+                "Unknown resource type",
+                format!("This provider has no resource type {type_name:?}."),
+            )
         })
     }
 
@@ -64,7 +71,11 @@ impl ProviderService {
     }
 
     fn capabilities() -> pb::ServerCapabilities {
-        pb::ServerCapabilities { plan_destroy: true, get_provider_schema_optional: false, ..Default::default() }
+        pb::ServerCapabilities {
+            plan_destroy: true,
+            get_provider_schema_optional: false,
+            ..Default::default()
+        }
     }
 }
 
@@ -101,7 +112,9 @@ impl pb::provider_server::Provider for ProviderService {
                 .inner
                 .resources
                 .keys()
-                .map(|name| pb::get_metadata::ResourceMetadata { type_name: (*name).to_owned() })
+                .map(|name| pb::get_metadata::ResourceMetadata {
+                    type_name: (*name).to_owned(),
+                })
                 .collect(),
             ..Default::default()
         }))
@@ -131,11 +144,21 @@ impl pb::provider_server::Provider for ProviderService {
         let req = request.into_inner();
         let schema = &self.inner.provider_schema;
         let mut diags = Diagnostics::new();
-        if let Some(config) = try_diag!(diags, convert::decode(req.config.as_ref(), &schema.value_type(), "provider configuration").map(Some)) {
+        if let Some(config) = try_diag!(
+            diags,
+            convert::decode(
+                req.config.as_ref(),
+                &schema.value_type(),
+                "provider configuration"
+            )
+            .map(Some)
+        ) {
             schema::validate_config(schema, &config, &mut diags);
             self.inner.provider.validate(&config, &mut diags);
         }
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: convert::diagnostics(diags) }))
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
     }
 
     async fn validate_resource_config(
@@ -145,13 +168,17 @@ impl pb::provider_server::Provider for ProviderService {
         let req = request.into_inner();
         let mut diags = Diagnostics::new();
         if let Some((resource, schema)) = try_diag!(diags, self.resource(&req.type_name).map(Some))
-            && let Some(config) =
-                try_diag!(diags, convert::decode(req.config.as_ref(), &schema.value_type(), "configuration").map(Some))
+            && let Some(config) = try_diag!(
+                diags,
+                convert::decode(req.config.as_ref(), &schema.value_type(), "configuration").map(Some)
+            )
         {
             schema::validate_config(schema, &config, &mut diags);
             resource.validate(&config, &mut diags);
         }
-        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: convert::diagnostics(diags) }))
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -159,7 +186,9 @@ impl pb::provider_server::Provider for ProviderService {
         _: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         // No data sources: the CLI never sends one, and an empty answer is always safe.
-        Ok(Response::new(pb::validate_data_resource_config::Response::default()))
+        Ok(Response::new(
+            pb::validate_data_resource_config::Response::default(),
+        ))
     }
 
     async fn configure_provider(
@@ -169,9 +198,15 @@ impl pb::provider_server::Provider for ProviderService {
         let req = request.into_inner();
         let schema = &self.inner.provider_schema;
         let mut diags = Diagnostics::new();
-        if let Some(config) =
-            try_diag!(diags, convert::decode(req.config.as_ref(), &schema.value_type(), "provider configuration").map(Some))
-        {
+        if let Some(config) = try_diag!(
+            diags,
+            convert::decode(
+                req.config.as_ref(),
+                &schema.value_type(),
+                "provider configuration"
+            )
+            .map(Some)
+        ) {
             let client = ClientInfo {
                 terraform_version: req.terraform_version,
                 write_only_attributes_allowed: req
@@ -180,7 +215,9 @@ impl pb::provider_server::Provider for ProviderService {
             };
             diags.extend(self.inner.provider.configure(config, client).await);
         }
-        Ok(Response::new(pb::configure_provider::Response { diagnostics: convert::diagnostics(diags) }))
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
     }
 
     async fn upgrade_resource_state(
@@ -223,7 +260,10 @@ impl pb::provider_server::Provider for ProviderService {
         let mut new_state = None;
         if let Some((resource, schema)) = try_diag!(diags, self.resource(&req.type_name).map(Some)) {
             let ty = schema.value_type();
-            if let Some(state) = try_diag!(diags, convert::decode(req.current_state.as_ref(), &ty, "state").map(Some)) {
+            if let Some(state) = try_diag!(
+                diags,
+                convert::decode(req.current_state.as_ref(), &ty, "state").map(Some)
+            ) {
                 let read = resource.read(state).await;
                 diags.extend(read.diagnostics);
                 let state = schema::null_write_only(schema, read.state.unwrap_or(Value::Null));
@@ -267,7 +307,11 @@ impl pb::provider_server::Provider for ProviderService {
                     }
                     let planned = schema::null_write_only(schema, planned);
                     let plan = resource
-                        .plan(PlanRequest { config, prior: some_if_not_null(prior.clone()), planned })
+                        .plan(PlanRequest {
+                            config,
+                            prior: some_if_not_null(prior.clone()),
+                            planned,
+                        })
                         .await;
                     diags.extend(plan.diagnostics);
                     let planned = schema::null_write_only(schema, plan.planned);
@@ -291,8 +335,10 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let req = request.into_inner();
         let mut diags = Diagnostics::new();
-        let mut response =
-            pb::apply_resource_change::Response { private: req.planned_private.clone(), ..Default::default() };
+        let mut response = pb::apply_resource_change::Response {
+            private: req.planned_private.clone(),
+            ..Default::default()
+        };
         if let Some((resource, schema)) = try_diag!(diags, self.resource(&req.type_name).map(Some)) {
             let ty = schema.value_type();
             let decoded = (|| {
@@ -305,15 +351,29 @@ impl pb::provider_server::Provider for ProviderService {
             if let Some((prior, planned, config)) = try_diag!(diags, decoded.map(Some)) {
                 let stop = self.stop_token();
                 let new_state = if planned.is_null() {
-                    let deleted = resource.delete(DeleteRequest { prior: prior.clone(), stop }).await;
+                    let deleted = resource
+                        .delete(DeleteRequest {
+                            prior: prior.clone(),
+                            stop,
+                        })
+                        .await;
                     let failed = deleted.has_error();
                     diags.extend(deleted);
                     // A failed delete keeps the object in state, so the next run tries again.
                     if failed { prior } else { Value::Null }
                 } else {
                     let is_create = prior.is_null();
-                    let req = ApplyRequest { config, prior: some_if_not_null(prior.clone()), planned, stop };
-                    let applied = if is_create { resource.create(req).await } else { resource.update(req).await };
+                    let req = ApplyRequest {
+                        config,
+                        prior: some_if_not_null(prior.clone()),
+                        planned,
+                        stop,
+                    };
+                    let applied = if is_create {
+                        resource.create(req).await
+                    } else {
+                        resource.update(req).await
+                    };
                     diags.extend(applied.diagnostics);
                     applied.state.unwrap_or(prior)
                 };
@@ -337,7 +397,8 @@ impl pb::provider_server::Provider for ProviderService {
             diags.extend(imported.diagnostics);
             if let Some(state) = imported.state {
                 let state = schema::null_write_only(schema, state);
-                if let Some(state) = try_diag!(diags, convert::encode(&state, &schema.value_type()).map(Some)) {
+                if let Some(state) = try_diag!(diags, convert::encode(&state, &schema.value_type()).map(Some))
+                {
                     imported_resources.push(pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
                         state: Some(state),
@@ -358,7 +419,9 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let type_name = request.into_inner().type_name;
-        Err(Status::unimplemented(format!("this provider has no data sources (asked for {type_name:?})")))
+        Err(Status::unimplemented(format!(
+            "this provider has no data sources (asked for {type_name:?})"
+        )))
     }
 
     async fn stop_provider(
@@ -373,95 +436,164 @@ impl pb::provider_server::Provider for ProviderService {
     }
 
     // RPCs for features this provider does not offer: the CLIs treat Unimplemented as "none".
-    async fn get_resource_identity_schemas(&self, _: Request<pb::get_resource_identity_schemas::Request>) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
         Err(unimplemented::status("get_resource_identity_schemas"))
     }
 
-    async fn upgrade_resource_identity(&self, _: Request<pb::upgrade_resource_identity::Request>) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+    async fn upgrade_resource_identity(
+        &self,
+        _: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
         Err(unimplemented::status("upgrade_resource_identity"))
     }
 
-    async fn move_resource_state(&self, _: Request<pb::move_resource_state::Request>) -> Result<Response<pb::move_resource_state::Response>, Status> {
+    async fn move_resource_state(
+        &self,
+        _: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
         Err(unimplemented::status("move_resource_state"))
     }
 
-    async fn generate_resource_config(&self, _: Request<pb::generate_resource_config::Request>) -> Result<Response<pb::generate_resource_config::Response>, Status> {
+    async fn generate_resource_config(
+        &self,
+        _: Request<pb::generate_resource_config::Request>,
+    ) -> Result<Response<pb::generate_resource_config::Response>, Status> {
         Err(unimplemented::status("generate_resource_config"))
     }
 
-    async fn validate_ephemeral_resource_config(&self, _: Request<pb::validate_ephemeral_resource_config::Request>) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+    async fn validate_ephemeral_resource_config(
+        &self,
+        _: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         Err(unimplemented::status("validate_ephemeral_resource_config"))
     }
 
-    async fn open_ephemeral_resource(&self, _: Request<pb::open_ephemeral_resource::Request>) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+    async fn open_ephemeral_resource(
+        &self,
+        _: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
         Err(unimplemented::status("open_ephemeral_resource"))
     }
 
-    async fn renew_ephemeral_resource(&self, _: Request<pb::renew_ephemeral_resource::Request>) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+    async fn renew_ephemeral_resource(
+        &self,
+        _: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
         Err(unimplemented::status("renew_ephemeral_resource"))
     }
 
-    async fn close_ephemeral_resource(&self, _: Request<pb::close_ephemeral_resource::Request>) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+    async fn close_ephemeral_resource(
+        &self,
+        _: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         Err(unimplemented::status("close_ephemeral_resource"))
     }
 
-    async fn list_resource(&self, _: Request<pb::list_resource::Request>) -> Result<Response<Self::ListResourceStream>, Status> {
+    async fn list_resource(
+        &self,
+        _: Request<pb::list_resource::Request>,
+    ) -> Result<Response<Self::ListResourceStream>, Status> {
         Err(unimplemented::status("list_resource"))
     }
 
-    async fn validate_list_resource_config(&self, _: Request<pb::validate_list_resource_config::Request>) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+    async fn validate_list_resource_config(
+        &self,
+        _: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
         Err(unimplemented::status("validate_list_resource_config"))
     }
 
-    async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Result<Response<pb::get_functions::Response>, Status> {
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
         Err(unimplemented::status("get_functions"))
     }
 
-    async fn call_function(&self, _: Request<pb::call_function::Request>) -> Result<Response<pb::call_function::Response>, Status> {
+    async fn call_function(
+        &self,
+        _: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
         Err(unimplemented::status("call_function"))
     }
 
-    async fn validate_state_store_config(&self, _: Request<pb::validate_state_store::Request>) -> Result<Response<pb::validate_state_store::Response>, Status> {
+    async fn validate_state_store_config(
+        &self,
+        _: Request<pb::validate_state_store::Request>,
+    ) -> Result<Response<pb::validate_state_store::Response>, Status> {
         Err(unimplemented::status("validate_state_store_config"))
     }
 
-    async fn configure_state_store(&self, _: Request<pb::configure_state_store::Request>) -> Result<Response<pb::configure_state_store::Response>, Status> {
+    async fn configure_state_store(
+        &self,
+        _: Request<pb::configure_state_store::Request>,
+    ) -> Result<Response<pb::configure_state_store::Response>, Status> {
         Err(unimplemented::status("configure_state_store"))
     }
 
-    async fn read_state_bytes(&self, _: Request<pb::read_state_bytes::Request>) -> Result<Response<Self::ReadStateBytesStream>, Status> {
+    async fn read_state_bytes(
+        &self,
+        _: Request<pb::read_state_bytes::Request>,
+    ) -> Result<Response<Self::ReadStateBytesStream>, Status> {
         Err(unimplemented::status("read_state_bytes"))
     }
 
-    async fn write_state_bytes(&self, _: Request<tonic::Streaming<pb::write_state_bytes::RequestChunk>>) -> Result<Response<pb::write_state_bytes::Response>, Status> {
+    async fn write_state_bytes(
+        &self,
+        _: Request<tonic::Streaming<pb::write_state_bytes::RequestChunk>>,
+    ) -> Result<Response<pb::write_state_bytes::Response>, Status> {
         Err(unimplemented::status("write_state_bytes"))
     }
 
-    async fn lock_state(&self, _: Request<pb::lock_state::Request>) -> Result<Response<pb::lock_state::Response>, Status> {
+    async fn lock_state(
+        &self,
+        _: Request<pb::lock_state::Request>,
+    ) -> Result<Response<pb::lock_state::Response>, Status> {
         Err(unimplemented::status("lock_state"))
     }
 
-    async fn unlock_state(&self, _: Request<pb::unlock_state::Request>) -> Result<Response<pb::unlock_state::Response>, Status> {
+    async fn unlock_state(
+        &self,
+        _: Request<pb::unlock_state::Request>,
+    ) -> Result<Response<pb::unlock_state::Response>, Status> {
         Err(unimplemented::status("unlock_state"))
     }
 
-    async fn get_states(&self, _: Request<pb::get_states::Request>) -> Result<Response<pb::get_states::Response>, Status> {
+    async fn get_states(
+        &self,
+        _: Request<pb::get_states::Request>,
+    ) -> Result<Response<pb::get_states::Response>, Status> {
         Err(unimplemented::status("get_states"))
     }
 
-    async fn delete_state(&self, _: Request<pb::delete_state::Request>) -> Result<Response<pb::delete_state::Response>, Status> {
+    async fn delete_state(
+        &self,
+        _: Request<pb::delete_state::Request>,
+    ) -> Result<Response<pb::delete_state::Response>, Status> {
         Err(unimplemented::status("delete_state"))
     }
 
-    async fn plan_action(&self, _: Request<pb::plan_action::Request>) -> Result<Response<pb::plan_action::Response>, Status> {
+    async fn plan_action(
+        &self,
+        _: Request<pb::plan_action::Request>,
+    ) -> Result<Response<pb::plan_action::Response>, Status> {
         Err(unimplemented::status("plan_action"))
     }
 
-    async fn invoke_action(&self, _: Request<pb::invoke_action::Request>) -> Result<Response<Self::InvokeActionStream>, Status> {
+    async fn invoke_action(
+        &self,
+        _: Request<pb::invoke_action::Request>,
+    ) -> Result<Response<Self::InvokeActionStream>, Status> {
         Err(unimplemented::status("invoke_action"))
     }
 
-    async fn validate_action_config(&self, _: Request<pb::validate_action_config::Request>) -> Result<Response<pb::validate_action_config::Response>, Status> {
+    async fn validate_action_config(
+        &self,
+        _: Request<pb::validate_action_config::Request>,
+    ) -> Result<Response<pb::validate_action_config::Response>, Status> {
         Err(unimplemented::status("validate_action_config"))
     }
 }
