@@ -8,4 +8,10 @@ bash scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
 cargo build -q -p terraform-provider-flux
-cargo test --workspace --no-fail-fast -- --test-threads 4
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --all-targets --no-fail-fast -- --test-threads 4 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "cargo test: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

@@ -100,6 +100,18 @@ impl Cluster {
             .expect("patch object");
     }
 
+    /// Creates an object.
+    ///
+    /// # Panics
+    /// On API errors.
+    pub fn create(&self, kind: Kind, namespace: Option<&str>, object: Value) {
+        let api = self.api(kind, namespace);
+        let object: DynamicObject = serde_json::from_value(object).expect("object");
+        self.rt
+            .block_on(api.create(&Default::default(), &object))
+            .expect("create object");
+    }
+
     /// Waits up to `seconds` until the object is gone; returns whether it is.
     #[must_use]
     pub fn wait_gone(&self, kind: Kind, namespace: Option<&str>, name: &str, seconds: u64) -> bool {

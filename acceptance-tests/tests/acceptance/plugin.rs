@@ -73,3 +73,55 @@ fn tf_log_debug_shows_provider_lines_with_levels() {
         "without TF_LOG the provider is quiet:\n{quiet}"
     );
 }
+
+#[test]
+fn exec_credentials_are_used_and_cached_for_the_whole_apply() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let wd = WorkDir::new(bed, "exec");
+    // A credential plugin that hands out the admin client certificate, counting its calls.
+    let pki = bed.dir.join("pki");
+    let calls = wd.file("calls");
+    let script = format!(
+        "#!/usr/bin/env python3\nimport json\nopen({calls:?}, 'a').write('call\\n')\n\
+         print(json.dumps({{'apiVersion': 'client.authentication.k8s.io/v1', 'kind': 'ExecCredential', 'status': {{\n\
+           'clientCertificateData': open({cert:?}).read(), 'clientKeyData': open({key:?}).read(),\n\
+           'expirationTimestamp': '2099-01-01T00:00:00Z'}}}}))\n",
+        calls = calls.display().to_string(),
+        cert = pki.join("admin.crt").display().to_string(),
+        key = pki.join("admin.key").display().to_string(),
+    );
+    wd.write("credentials.py", &script);
+    let kubernetes = format!(
+        "{{\n    host = \"{host}\"\n    cluster_ca_certificate = file(\"{ca}\")\n    exec = {{\n      \
+         api_version = \"client.authentication.k8s.io/v1\"\n      command = \"python3\"\n      \
+         args = [\"{script}\"]\n    }}\n  }}",
+        host = bed.host,
+        ca = pki.join("ca.crt").display(),
+        script = wd.file("credentials.py").display(),
+    );
+    wd.main_tf_with_kubernetes(&kubernetes, &tenant("exec-tenant"));
+    wd.apply();
+    assert!(cluster.get(NAMESPACE, None, "exec-tenant").is_some());
+    let count = std::fs::read_to_string(&calls)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert_eq!(count, 1, "one plugin run serves every request of the apply");
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+#[test]
+fn kube_environment_variables_are_a_fallback() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let wd = WorkDir::new(bed, "kube-env");
+    wd.main_tf_with_kubernetes("{}", &tenant("kube-env"));
+    let with_env = |args: &[&str]| {
+        let mut cmd = wd.command(args);
+        cmd.env("KUBE_CONFIG_PATH", &bed.kubeconfig);
+        let run = wd.run_command(cmd, args);
+        assert_eq!(run.code, 0, "{run}");
+    };
+    with_env(&["apply", "-auto-approve", "-no-color"]);
+    assert!(cluster.get(NAMESPACE, None, "kube-env").is_some());
+    with_env(&["destroy", "-auto-approve", "-no-color"]);
+}

@@ -250,3 +250,55 @@ fn bad_input_is_rejected_at_validate_naming_the_attribute() {
         }
     }
 }
+
+#[test]
+fn a_failed_apply_keeps_exactly_what_was_applied_and_the_next_apply_converges() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let ns = "tenant-partial";
+    // An existing RoleBinding with another roleRef: roleRef is immutable, so applying ours fails
+    // after the Namespace and the ServiceAccount were applied.
+    cluster.create(
+        NAMESPACE,
+        None,
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+    );
+    let conflicting = serde_json::json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "dev-team", "namespace": ns},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "ServiceAccount", "name": "flux", "namespace": ns}],
+    });
+    cluster.create(ROLE_BINDING, Some(ns), conflicting);
+
+    let wd = WorkDir::new(bed, "tenant-partial");
+    wd.main_tf(&tenant(ns, ""));
+    let failed = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(failed.code, 0, "{failed}");
+    assert!(
+        failed.stderr.contains(&format!("RoleBinding {ns}/dev-team")),
+        "names the object:\n{failed}"
+    );
+    let values = wd
+        .resource_values("flux_tenant.t")
+        .expect("the applied part is in state");
+    let held: Vec<&String> = values["objects"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        held,
+        vec![
+            &format!("/v1/Namespace//{ns}"),
+            &format!("/v1/ServiceAccount/{ns}/flux")
+        ],
+        "state holds exactly the objects applied before the failure"
+    );
+
+    cluster.delete(ROLE_BINDING, Some(ns), "dev-team");
+    assert!(cluster.wait_gone(ROLE_BINDING, Some(ns), "dev-team", 10));
+    wd.apply();
+    let binding = cluster
+        .get(ROLE_BINDING, Some(ns), "dev-team")
+        .expect("role binding");
+    assert_eq!(binding["roleRef"]["name"], "admin");
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "converged:\n{plan}");
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+}

@@ -6,10 +6,14 @@ use engine::Engine;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::json;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
 use tfplugin::cty::Value;
 use tfplugin::schema::{Attribute, Nesting, Schema};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics};
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
+
+/// Credentials are renewed this long before they expire.
+const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
 
 /// The default server-side-apply field manager.
 pub const DEFAULT_FIELD_MANAGER: &str = "flux-provider";
@@ -320,7 +324,7 @@ fn expand_home(path: &str) -> String {
 #[derive(Default)]
 pub struct Shared {
     settings: RwLock<Option<(KubernetesSettings, String)>>,
-    engine: OnceCell<Arc<Engine>>,
+    engine: Mutex<Option<(Arc<Engine>, Option<SystemTime>)>>,
 }
 
 impl Shared {
@@ -344,34 +348,42 @@ impl Shared {
             .unwrap_or_else(|| DEFAULT_FIELD_MANAGER.to_owned())
     }
 
-    /// The engine, building the Kubernetes client on first use.
+    /// The engine, building the Kubernetes client on first use, and again when the exec
+    /// plugin's credential is about to expire.
     ///
     /// # Errors
     /// A diagnostic naming what could not be loaded or reached.
     pub async fn engine(&self) -> Result<Arc<Engine>, Diagnostic> {
-        self.engine
-            .get_or_try_init(|| async {
-                let (settings, field_manager) = self
-                    .settings
-                    .read()
-                    .ok()
-                    .and_then(|s| s.clone())
-                    .unwrap_or_default();
-                let field_manager = if field_manager.is_empty() {
-                    DEFAULT_FIELD_MANAGER.to_owned()
-                } else {
-                    field_manager
-                };
-                build_engine(settings, field_manager).await.map(Arc::new)
-            })
-            .await
-            .cloned()
+        let mut cached = self.engine.lock().await;
+        if let Some((engine, expires)) = cached.as_ref()
+            && expires.is_none_or(|at| SystemTime::now() + RENEW_BEFORE_EXPIRY < at)
+        {
+            return Ok(engine.clone());
+        }
+        let (settings, field_manager) = self
+            .settings
+            .read()
+            .ok()
+            .and_then(|s| s.clone())
+            .unwrap_or_default();
+        let field_manager = if field_manager.is_empty() {
+            DEFAULT_FIELD_MANAGER.to_owned()
+        } else {
+            field_manager
+        };
+        let (engine, expires) = build_engine(settings, field_manager).await?;
+        let engine = Arc::new(engine);
+        *cached = Some((engine.clone(), expires));
+        Ok(engine)
     }
 }
 
-async fn build_engine(settings: KubernetesSettings, field_manager: String) -> Result<Engine, Diagnostic> {
+async fn build_engine(
+    settings: KubernetesSettings,
+    field_manager: String,
+) -> Result<(Engine, Option<SystemTime>), Diagnostic> {
     let fail = |detail: String| Diagnostic::error("Cannot configure the Kubernetes client", detail);
-    let config = match settings.kubeconfig().map_err(fail)? {
+    let mut config = match settings.kubeconfig().map_err(fail)? {
         Some(kc) => {
             let options = KubeConfigOptions {
                 context: settings.context.clone(),
@@ -389,12 +401,22 @@ async fn build_engine(settings: KubernetesSettings, field_manager: String) -> Re
         })?,
     };
     let host = config.cluster_url.to_string();
-    // Exec plugins run synchronously while the client is built.
-    let client = tokio::task::spawn_blocking(move || kube::Client::try_from(config))
-        .await
-        .map_err(|e| fail(e.to_string()))?
-        .map_err(|e| fail(format!("connecting to {host}: {}", chain(&e))))?;
-    Ok(Engine::new(client, field_manager, host.trim_end_matches('/')))
+    let mut expires = None;
+    if let Some(exec) = config.auth_info.exec.clone() {
+        let credential = tokio::task::spawn_blocking(move || crate::credentials::run(&exec))
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .map_err(fail)?;
+        tracing::debug!(expires = ?credential.expires, "exec credential plugin ran");
+        expires = credential.expires;
+        crate::credentials::apply(&mut config.auth_info, &credential);
+    }
+    let client =
+        kube::Client::try_from(config).map_err(|e| fail(format!("connecting to {host}: {}", chain(&e))))?;
+    Ok((
+        Engine::new(client, field_manager, host.trim_end_matches('/')),
+        expires,
+    ))
 }
 
 #[cfg(test)]

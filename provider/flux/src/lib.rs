@@ -6,6 +6,7 @@
 //! apply engine (`engine` crate) → state.
 
 pub mod config;
+pub mod credentials;
 pub mod error;
 #[cfg(test)]
 mod golden;

@@ -24,6 +24,18 @@ pub(crate) fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) ->
     })
 }
 
+/// Decodes several DynamicValues of one type, each named for messages.
+pub(crate) fn decode_all<const N: usize>(
+    values: [(Option<&pb::DynamicValue>, &str); N],
+    ty: &Type,
+) -> Result<[Value; N], Diagnostic> {
+    let mut out = [const { Value::Null }; N];
+    for (slot, (value, what)) in out.iter_mut().zip(values) {
+        *slot = decode(value, ty, what)?;
+    }
+    Ok(out)
+}
+
 /// Encodes a value as msgpack.
 pub(crate) fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostic> {
     cty::msgpack::encode(value, ty)

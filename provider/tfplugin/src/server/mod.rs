@@ -290,14 +290,15 @@ impl pb::provider_server::Provider for ProviderService {
         };
         if let Some((resource, schema)) = try_diag!(diags, self.resource(&req.type_name).map(Some)) {
             let ty = schema.value_type();
-            let decoded = (|| {
-                Ok::<_, Diagnostic>((
-                    convert::decode(req.prior_state.as_ref(), &ty, "prior state")?,
-                    convert::decode(req.proposed_new_state.as_ref(), &ty, "proposed state")?,
-                    convert::decode(req.config.as_ref(), &ty, "configuration")?,
-                ))
-            })();
-            if let Some((prior, proposed, config)) = try_diag!(diags, decoded.map(Some)) {
+            let decoded = convert::decode_all(
+                [
+                    (req.prior_state.as_ref(), "prior state"),
+                    (req.proposed_new_state.as_ref(), "proposed state"),
+                    (req.config.as_ref(), "configuration"),
+                ],
+                &ty,
+            );
+            if let Some([prior, proposed, config]) = try_diag!(diags, decoded.map(Some)) {
                 let planned = if proposed.is_null() {
                     Value::Null // destroy
                 } else {
@@ -341,14 +342,15 @@ impl pb::provider_server::Provider for ProviderService {
         };
         if let Some((resource, schema)) = try_diag!(diags, self.resource(&req.type_name).map(Some)) {
             let ty = schema.value_type();
-            let decoded = (|| {
-                Ok::<_, Diagnostic>((
-                    convert::decode(req.prior_state.as_ref(), &ty, "prior state")?,
-                    convert::decode(req.planned_state.as_ref(), &ty, "planned state")?,
-                    convert::decode(req.config.as_ref(), &ty, "configuration")?,
-                ))
-            })();
-            if let Some((prior, planned, config)) = try_diag!(diags, decoded.map(Some)) {
+            let decoded = convert::decode_all(
+                [
+                    (req.prior_state.as_ref(), "prior state"),
+                    (req.planned_state.as_ref(), "planned state"),
+                    (req.config.as_ref(), "configuration"),
+                ],
+                &ty,
+            );
+            if let Some([prior, planned, config]) = try_diag!(diags, decoded.map(Some)) {
                 let stop = self.stop_token();
                 let new_state = if planned.is_null() {
                     let deleted = resource
