@@ -26,7 +26,7 @@ echo "== tofu plan"
 "$TOFU" plan -no-color
 echo "== tofu apply"
 "$TOFU" apply -auto-approve -no-color
-echo "== objects in the cluster (read back with the provider's own state)"
+echo "== the state, then the objects as the API server holds them"
 "$TOFU" state show -no-color flux_tenant.dev_team
 curl -fsS --cacert "$run/bed/pki/ca.crt" --cert "$run/bed/pki/admin.crt" --key "$run/bed/pki/admin.key" \
   "$(grep KUBE_HOST "$run/bed/env" | cut -d= -f2)/api/v1/namespaces/dev-team-apps/resourcequotas/flux-quota" |
