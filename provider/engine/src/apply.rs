@@ -68,6 +68,7 @@ impl Engine {
             if deadline.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
+            self.count();
             let attempt = match self.api(&r).await {
                 Ok(api) => api
                     .patch(&r.name, &params, &Patch::Apply(object))

@@ -18,6 +18,7 @@ impl Engine {
                 Err(Error::Discovery { .. }) => continue, // its CRD is gone, so is it
                 Err(e) => return Err(e),
             };
+            self.count();
             match api.delete(&r.name, &params).await {
                 Ok(_) => tracing::debug!(object = %r, "deleted"),
                 Err(kube::Error::Api(status)) if status.is_not_found() => {}

@@ -11,6 +11,7 @@
 
 mod apply;
 mod delete;
+mod finalizers;
 pub mod error;
 pub mod inventory;
 pub mod object;
@@ -26,6 +27,7 @@ use kube::core::ApiResource;
 use kube::{Client, discovery};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -79,6 +81,7 @@ pub struct Engine {
     field_manager: String,
     host: String,
     discovered: Mutex<DiscoveryCache>,
+    requests: AtomicUsize,
 }
 
 impl Engine {
@@ -91,7 +94,18 @@ impl Engine {
             field_manager: field_manager.into(),
             host: host.into(),
             discovered: Mutex::default(),
+            requests: AtomicUsize::new(0),
         }
+    }
+
+    /// How many API requests this engine has made (for benchmarks and debug logs).
+    #[must_use]
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The server-side-apply field manager.
@@ -110,6 +124,7 @@ impl Engine {
         if let Some(found) = self.discovered.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(found);
         }
+        self.count();
         let (ar, caps) = discovery::pinned_kind(&self.client, &r.gvk())
             .await
             .map_err(|e| match e {
@@ -152,6 +167,7 @@ impl Engine {
             Err(Error::Discovery { .. }) => return Ok(None),
             Err(e) => return Err(e),
         };
+        self.count();
         api.get_opt(&r.name).await.map_err(|e| match e {
             kube::Error::Api(status) => Error::Read {
                 object: r.clone(),

@@ -2,6 +2,7 @@
 //! rendering) into a Terraform resource whose CRUD is: render, then hand the objects to the
 //! shared apply engine.
 
+pub mod aio;
 pub mod tenant;
 
 use crate::config::Shared;
@@ -165,11 +166,24 @@ pub trait FluxResource: Send + Sync + 'static {
     /// Cross-attribute checks; `config` may contain unknowns.
     fn validate(_config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Decodes the settings of a wholly known value (schema validation has passed).
-    fn settings(value: &Value) -> Self::Settings;
+    /// Decodes the settings of a wholly known value (schema validation has passed), doing the
+    /// I/O the rendering needs, if any (resolving the Flux distribution); problems go to
+    /// `diags`, and `None` means the objects cannot be rendered.
+    async fn settings(ctx: &Context<'_>, value: &Value, diags: &mut Diagnostics) -> Option<Self::Settings>;
+
+    /// Computed attributes the settings decide (set in plan and state).
+    fn computed(_settings: &Self::Settings) -> Vec<(&'static str, Value)> {
+        Vec::new()
+    }
 
     /// Renders the objects, in apply order. Pure.
-    fn render(common: &Common, settings: &Self::Settings) -> Vec<DynamicObject>;
+    fn render(common: &Common, settings: &Self::Settings, field_manager: &str) -> Vec<DynamicObject>;
+
+    /// Deletes the objects of a destroyed instance. By default every inventory object, in
+    /// reverse order, waiting until each is gone.
+    async fn delete(engine: &Engine, _prior: &Value, refs: &[ObjectRef], deadline: &Deadline) -> engine::Result<()> {
+        engine.delete(refs, true, deadline).await
+    }
 
     /// Reads back from the cluster the resource-specific attributes (plus `labels` and
     /// `annotations`) of an instance being imported.
@@ -178,6 +192,25 @@ pub trait FluxResource: Send + Sync + 'static {
         namespace: &str,
         name: &str,
     ) -> Result<BTreeMap<String, Value>, Diagnostic>;
+}
+
+/// When settings are decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Planning: offline unless the resource needs to resolve something remote.
+    Plan,
+    /// Applying a plan: everything is pinned by the planned state.
+    Apply,
+    /// Refreshing a state.
+    Read,
+}
+
+/// What [`FluxResource::settings`] may use.
+pub struct Context<'a> {
+    /// When.
+    pub phase: Phase,
+    /// The prior state, if any.
+    pub prior: Option<&'a Value>,
 }
 
 /// The full schema of a resource type.
@@ -227,9 +260,22 @@ impl<R: FluxResource> Managed<R> {
             && value.get("timeouts").is_wholly_known()
     }
 
-    fn render(value: &Value) -> (Common, Rendered) {
+    /// Decodes and renders a wholly known value; the value gains the computed attributes the
+    /// settings decide.
+    async fn render(
+        &self,
+        value: &mut Value,
+        ctx: &Context<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<(Common, Rendered)> {
         let common = Common::from_value(value);
-        let objects = R::render(&common, &R::settings(value));
+        let settings = R::settings(ctx, value, diags).await?;
+        if let Value::Object(map) = value {
+            for (name, v) in R::computed(&settings) {
+                map.insert(name.to_owned(), v);
+            }
+        }
+        let objects = R::render(&common, &settings, &self.shared.field_manager());
         let mut digests = BTreeMap::new();
         let mut desired = BTreeMap::new();
         for o in &objects {
@@ -238,14 +284,7 @@ impl<R: FluxResource> Managed<R> {
             digests.insert(key.clone(), digest(&stored));
             desired.insert(key, stored);
         }
-        (
-            common,
-            Rendered {
-                objects,
-                digests,
-                desired,
-            },
-        )
+        Some((common, Rendered { objects, digests, desired }))
     }
 
     async fn engine(&self, diags: &mut Diagnostics) -> Option<Arc<Engine>> {
@@ -267,7 +306,11 @@ impl<R: FluxResource> Managed<R> {
             .as_ref()
             .map(|p| string_map(p.get("objects")))
             .unwrap_or_default();
-        let (common, rendered) = Self::render(&req.planned);
+        let mut planned = req.planned.clone();
+        let ctx = Context { phase: Phase::Apply, prior: req.prior.as_ref() };
+        let Some((common, rendered)) = self.render(&mut planned, &ctx, &mut diags).await else {
+            return ApplyResponse { state: req.prior.clone(), diagnostics: diags };
+        };
         let timeout = if req.prior.is_some() {
             common.update_timeout
         } else {
@@ -275,7 +318,7 @@ impl<R: FluxResource> Managed<R> {
         };
         let deadline = Deadline::after(timeout, req.stop.clone());
         let state_with = |objects: &BTreeMap<String, String>| {
-            let mut state = req.planned.clone();
+            let mut state = planned.clone();
             if let Value::Object(map) = &mut state {
                 map.insert("objects".into(), string_map_value(objects));
                 map.insert(
@@ -369,25 +412,31 @@ impl<R: FluxResource> Resource for Managed<R> {
 
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
         let mut planned = req.planned;
-        if self.inputs_known(&planned) {
-            let (common, rendered) = Self::render(&planned);
-            tracing::debug!(resource = R::TYPE_NAME, id = %format!("{}/{}", common.namespace, common.name),
-                objects = rendered.digests.len(), "planned");
-            if let Value::Object(map) = &mut planned {
-                map.insert("objects".into(), string_map_value(&rendered.digests));
-                map.insert(
-                    "id".into(),
-                    Value::string(format!("{}/{}", common.namespace, common.name)),
-                );
+        let mut diags = Diagnostics::new();
+        let rendered = if self.inputs_known(&planned) {
+            let ctx = Context { phase: Phase::Plan, prior: req.prior.as_ref() };
+            self.render(&mut planned, &ctx, &mut diags).await
+        } else {
+            None
+        };
+        if let Value::Object(map) = &mut planned {
+            match rendered {
+                Some((common, rendered)) => {
+                    let id = format!("{}/{}", common.namespace, common.name);
+                    tracing::debug!(resource = R::TYPE_NAME, id = %id, objects = rendered.digests.len(), "planned");
+                    map.insert("objects".into(), string_map_value(&rendered.digests));
+                    map.insert("id".into(), Value::string(id));
+                }
+                // Unknown inputs (or a failure, reported in diags): what the provider computes
+                // is known only at apply.
+                None => {
+                    for a in self.schema.attributes.iter().filter(|a| a.computed && !a.optional && a.name != "id") {
+                        map.insert(a.name.clone(), Value::unknown());
+                    }
+                }
             }
-        } else if let Value::Object(map) = &mut planned {
-            map.insert("objects".into(), Value::unknown());
         }
-        PlanResponse {
-            planned,
-            requires_replace: Vec::new(),
-            diagnostics: Diagnostics::new(),
-        }
+        PlanResponse { planned, requires_replace: Vec::new(), diagnostics: diags }
     }
 
     async fn create(&self, req: ApplyRequest) -> ApplyResponse {
@@ -412,7 +461,7 @@ impl<R: FluxResource> Resource for Managed<R> {
             return diags;
         };
         let deadline = Deadline::after(common.delete_timeout, req.stop);
-        if let Err(e) = engine.delete(&refs, true, &deadline).await {
+        if let Err(e) = R::delete(&engine, &req.prior, &refs, &deadline).await {
             diags.push(engine_diagnostic("destroy", &e));
         }
         diags
@@ -427,7 +476,17 @@ impl<R: FluxResource> Resource for Managed<R> {
             };
         }
         let prior_objects = string_map(state.get("objects"));
-        let (_, rendered) = Self::render(&state);
+        let ctx = Context { phase: Phase::Read, prior: Some(&state) };
+        // The rendering also fills computed attributes an import left empty.
+        let mut refreshed = state.clone();
+        let Some((_, rendered)) = self.render(&mut refreshed, &ctx, &mut diags).await else {
+            // Without the rendering, drift cannot be told; keep the state and say why.
+            let mut warnings = Diagnostics::new();
+            for d in diags {
+                warnings.push(tfplugin::Diagnostic { severity: tfplugin::Severity::Warning, ..d });
+            }
+            return ReadResponse { state: Some(state), diagnostics: warnings };
+        };
         let Some(engine) = self.engine(&mut diags).await else {
             return ReadResponse {
                 state: Some(state),
@@ -467,7 +526,7 @@ impl<R: FluxResource> Resource for Managed<R> {
                 diagnostics: diags,
             };
         }
-        let mut state = state;
+        let mut state = refreshed;
         if let Value::Object(map) = &mut state {
             map.insert("objects".into(), string_map_value(&found));
         }

@@ -2,7 +2,7 @@
 //! `flux-tenant` module does (RENDERING.md §7): Namespace, ServiceAccount, RoleBinding to
 //! `admin`, ResourceQuota on Flux objects, and a ClusterRoleBinding for `cluster-admin` tenants.
 
-use super::{Common, FluxResource, import_error, shared_user_metadata, string_map_value};
+use super::{Common, Context, FluxResource, import_error, shared_user_metadata, string_map_value};
 use crate::VERSION;
 use crate::render::{Meta, object};
 use async_trait::async_trait;
@@ -10,7 +10,7 @@ use engine::{Engine, ObjectRef};
 use kube::api::DynamicObject;
 use serde_json::json;
 use std::collections::BTreeMap;
-use tfplugin::Diagnostic;
+use tfplugin::{Diagnostic, Diagnostics};
 use tfplugin::cty::{Number, Value};
 use tfplugin::schema::validators;
 use tfplugin::schema::{Attribute, Nesting};
@@ -88,68 +88,13 @@ impl FluxResource for Tenant {
         ]
     }
 
-    fn settings(v: &Value) -> TenantSettings {
-        let quota = v.get("resource_quota");
-        let count = |name: &str| quota.get(name).as_i64().unwrap_or(DEFAULT_QUOTA);
-        TenantSettings {
-            service_account: v.get("service_account").as_str().unwrap_or("flux").to_owned(),
-            role: v.get("role").as_str().unwrap_or("namespace-admin").to_owned(),
-            kustomizations: count("kustomizations"),
-            helmreleases: count("helmreleases"),
-        }
+    async fn settings(_ctx: &Context<'_>, v: &Value, _diags: &mut Diagnostics) -> Option<TenantSettings> {
+        Some(decode(v))
     }
 
-    fn render(common: &Common, s: &TenantSettings) -> Vec<DynamicObject> {
-        let ns = common.namespace.as_str();
-        let meta = Meta::new(
-            &common.name,
-            VERSION,
-            &common.labels,
-            &common.annotations,
-            &[("toolkit.fluxcd.io/tenant", &common.name)],
-        );
-        let subject = json!([{"kind": "ServiceAccount", "name": s.service_account, "namespace": ns}]);
-        let mut objects = vec![
-            object("v1", "Namespace", meta.metadata(ns, None), json!({})),
-            object(
-                "v1",
-                "ServiceAccount",
-                meta.metadata(&s.service_account, Some(ns)),
-                json!({}),
-            ),
-            object(
-                "rbac.authorization.k8s.io/v1",
-                "RoleBinding",
-                meta.metadata(&common.name, Some(ns)),
-                json!({
-                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
-                    "subjects": subject,
-                }),
-            ),
-            object(
-                "v1",
-                "ResourceQuota",
-                meta.metadata(&format!("{}-quota", s.service_account), Some(ns)),
-                json!({"spec": {"hard": {
-                    "count/kustomizations.kustomize.toolkit.fluxcd.io": s.kustomizations.to_string(),
-                    "count/helmreleases.helm.toolkit.fluxcd.io": s.helmreleases.to_string(),
-                }}}),
-            ),
-        ];
-        if s.role == "cluster-admin" {
-            objects.push(object(
-                "rbac.authorization.k8s.io/v1",
-                "ClusterRoleBinding",
-                meta.metadata(&format!("{}-{ns}", common.name), None),
-                json!({
-                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
-                    "subjects": subject,
-                }),
-            ));
-        }
-        objects
+    fn render(common: &Common, s: &TenantSettings, _field_manager: &str) -> Vec<DynamicObject> {
+        render(common, s)
     }
-
     async fn import(
         engine: &Engine,
         namespace: &str,
@@ -224,6 +169,72 @@ impl FluxResource for Tenant {
     }
 }
 
+/// Decodes the settings of a wholly known value.
+#[must_use]
+pub fn decode(v: &Value) -> TenantSettings {
+    let quota = v.get("resource_quota");
+    let count = |name: &str| quota.get(name).as_i64().unwrap_or(DEFAULT_QUOTA);
+    TenantSettings {
+        service_account: v.get("service_account").as_str().unwrap_or("flux").to_owned(),
+        role: v.get("role").as_str().unwrap_or("namespace-admin").to_owned(),
+        kustomizations: count("kustomizations"),
+        helmreleases: count("helmreleases"),
+    }
+}
+
+/// Renders a tenant's objects.
+#[must_use]
+pub fn render(common: &Common, s: &TenantSettings) -> Vec<DynamicObject> {
+    let ns = common.namespace.as_str();
+    let meta = Meta::new(
+        &common.name,
+        VERSION,
+        &common.labels,
+        &common.annotations,
+        &[("toolkit.fluxcd.io/tenant", &common.name)],
+    );
+    let subject = json!([{"kind": "ServiceAccount", "name": s.service_account, "namespace": ns}]);
+    let mut objects = vec![
+        object("v1", "Namespace", meta.metadata(ns, None), json!({})),
+        object(
+            "v1",
+            "ServiceAccount",
+            meta.metadata(&s.service_account, Some(ns)),
+            json!({}),
+        ),
+        object(
+            "rbac.authorization.k8s.io/v1",
+            "RoleBinding",
+            meta.metadata(&common.name, Some(ns)),
+            json!({
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
+                "subjects": subject,
+            }),
+        ),
+        object(
+            "v1",
+            "ResourceQuota",
+            meta.metadata(&format!("{}-quota", s.service_account), Some(ns)),
+            json!({"spec": {"hard": {
+                "count/kustomizations.kustomize.toolkit.fluxcd.io": s.kustomizations.to_string(),
+                "count/helmreleases.helm.toolkit.fluxcd.io": s.helmreleases.to_string(),
+            }}}),
+        ),
+    ];
+    if s.role == "cluster-admin" {
+        objects.push(object(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRoleBinding",
+            meta.metadata(&format!("{}-{ns}", common.name), None),
+            json!({
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": subject,
+            }),
+        ));
+    }
+    objects
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,7 +270,7 @@ mod tests {
 
     #[test]
     fn golden_namespace_admin() {
-        let objects = Tenant::render(&common("dev-team", "dev-team-apps"), &settings("namespace-admin"));
+        let objects = render(&common("dev-team", "dev-team-apps"), &settings("namespace-admin"));
         crate::golden::assert_golden("tenant/namespace-admin.yaml", &to_yaml(&objects));
     }
 
@@ -273,14 +284,14 @@ mod tests {
             helmreleases: 7,
             ..settings("cluster-admin")
         };
-        let objects = Tenant::render(&c, &s);
+        let objects = render(&c, &s);
         crate::golden::assert_golden("tenant/cluster-admin.yaml", &to_yaml(&objects));
     }
 
     #[test]
     fn cluster_admin_adds_exactly_one_binding() {
-        let a = Tenant::render(&common("t", "ns"), &settings("namespace-admin"));
-        let b = Tenant::render(&common("t", "ns"), &settings("cluster-admin"));
+        let a = render(&common("t", "ns"), &settings("namespace-admin"));
+        let b = render(&common("t", "ns"), &settings("cluster-admin"));
         assert_eq!(a.len() + 1, b.len());
         let extra = ObjectRef::of(&b[4]);
         assert_eq!(

@@ -1,0 +1,70 @@
+//! Finalizer removal, for uninstalls: once the controllers that own a finalizer are gone,
+//! nothing would ever remove it, and the objects (and with them their CRDs and namespaces)
+//! would hang in deletion forever.
+
+use crate::{Deadline, Engine, Error, ObjectRef, Result};
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+
+impl Engine {
+    /// Removes the finalizers of every object, in every namespace, of the custom resource kinds
+    /// that the given CustomResourceDefinitions define. Returns how many objects were changed.
+    /// CRDs that no longer exist are skipped.
+    ///
+    /// # Errors
+    /// A refused list or patch, or [`Error::Cancelled`].
+    pub async fn strip_finalizers(&self, crds: &[ObjectRef], deadline: &Deadline) -> Result<usize> {
+        let mut changed = 0;
+        for crd in crds.iter().filter(|r| r.is_crd()) {
+            let Some(live) = self.get(crd).await? else { continue };
+            let spec = live.data.get("spec").cloned().unwrap_or_default();
+            let group = spec["group"].as_str().unwrap_or_default();
+            let kind = spec["names"]["kind"].as_str().unwrap_or_default();
+            let plural = spec["names"]["plural"].as_str().unwrap_or_default();
+            let Some(version) = spec["versions"]
+                .as_array()
+                .and_then(|vs| vs.iter().find(|v| v["storage"] == true).or_else(|| vs.first()))
+                .and_then(|v| v["name"].as_str())
+            else {
+                continue;
+            };
+            let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+            let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
+            self.count();
+            let list = api.list(&ListParams::default()).await.map_err(|e| match e {
+                kube::Error::Api(status) => {
+                    Error::Read { object: crd.clone(), message: format!("listing {plural}: {}", status.message) }
+                }
+                other => self.unreachable(other),
+            })?;
+            for item in list.items.iter().filter(|o| o.metadata.finalizers.as_ref().is_some_and(|f| !f.is_empty())) {
+                if deadline.cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                let r = ObjectRef {
+                    group: group.to_owned(),
+                    version: version.to_owned(),
+                    kind: kind.to_owned(),
+                    namespace: item.metadata.namespace.clone().unwrap_or_default(),
+                    name: item.metadata.name.clone().unwrap_or_default(),
+                };
+                let namespaced = match &item.metadata.namespace {
+                    Some(ns) => Api::<DynamicObject>::namespaced_with(self.client.clone(), ns, &ar),
+                    None => api.clone(),
+                };
+                let patch = serde_json::json!({"metadata": {"finalizers": null}});
+                self.count();
+                match namespaced.patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+                    Ok(_) => changed += 1,
+                    Err(kube::Error::Api(status)) if status.is_not_found() => {}
+                    Err(kube::Error::Api(status)) => {
+                        return Err(Error::Apply { object: r, message: status.message.clone() });
+                    }
+                    Err(other) => return Err(self.unreachable(other)),
+                }
+                tracing::debug!(object = %r, "finalizers removed");
+            }
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,61 @@
+//! `flux_aio`: Flux All-In-One, the Flux controllers as one Deployment with one Pod, as the
+//! `flux-aio` Timoni module renders it (RENDERING.md §3), with the CRDs and default images taken
+//! from the Flux distribution of the resolved version.
+//!
+//! The pure parts live here: the resource's own [`attributes`], the typed [`AioSettings`]
+//! decoded by [`settings`], the cross-attribute checks of [`validate`], and the rendering
+//! ([`render`], [`images`]).
+
+mod render;
+mod schema;
+mod settings;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use render::{images, missing_images, render};
+pub use schema::attributes;
+pub use settings::{
+    AioSettings, Compatibility, Component, Controller, Controllers, Credentials, DeletionPolicy,
+    DistributionSettings, Expose, ImageRef, Persistence, Proxy, PullSecret, Quantities, Reconcile, Resources,
+    SecurityProfile, Tmpfs, Toleration, WorkloadIdentity, WorkloadProvider, settings,
+};
+pub use validate::validate;
+
+/// Default of `version`: the Flux minor the provider release is tested with, as a patch range.
+pub const DEFAULT_VERSION: &str = "2.9.x";
+/// Default of `distribution.artifact`.
+pub const DEFAULT_ARTIFACT: &str = distribution::DEFAULT_ARTIFACT;
+/// Default of `distribution.registry`.
+pub const DEFAULT_REGISTRY: &str = distribution::DEFAULT_REGISTRY;
+/// Default of `proxy.no`.
+pub const DEFAULT_NO_PROXY: &str = ".cluster.local.,.cluster.local,.svc";
+/// Default `feature_gates` of kustomize-controller and helm-controller.
+pub const DEFAULT_FEATURE_GATES: &str = "ExternalArtifact=true";
+/// Default of `reconcile.concurrent`.
+pub const DEFAULT_CONCURRENT: i64 = 5;
+/// Default of `reconcile.requeue_dependency`.
+pub const DEFAULT_REQUEUE_DEPENDENCY: &str = "30s";
+/// Default of `persistence.storage_class`.
+pub const DEFAULT_STORAGE_CLASS: &str = "standard";
+/// Default of `persistence.size`.
+pub const DEFAULT_STORAGE_SIZE: &str = "8Gi";
+/// Default of `resources.requests.cpu`.
+pub const DEFAULT_REQUESTS_CPU: &str = "100m";
+/// Default of `resources.requests.memory`.
+pub const DEFAULT_REQUESTS_MEMORY: &str = "64Mi";
+/// Default of `resources.limits.memory`.
+pub const DEFAULT_LIMITS_MEMORY: &str = "1Gi";
+/// The values of `security_profile`.
+pub const SECURITY_PROFILES: &[&str] = &["privileged", "restricted"];
+/// The values of `pod_security_profile`.
+pub const POD_SECURITY_PROFILES: &[&str] = &["", "restricted", "privileged"];
+/// The values of `log_level`.
+pub const LOG_LEVELS: &[&str] = &["debug", "info", "error"];
+/// The values of `compatibility`.
+pub const COMPATIBILITIES: &[&str] = &["kubernetes", "openshift"];
+/// The values of `workload_identity.provider`.
+pub const WORKLOAD_PROVIDERS: &[&str] = &["aws", "azure", "gcp"];
+/// The values of `deletion_policy`.
+pub const DELETION_POLICIES: &[&str] = &["delete", "orphan"];

@@ -1,0 +1,501 @@
+//! The resource-specific attributes of `flux_aio` (SCHEMA.md), with their defaults and
+//! single-attribute validators. The common attributes are added by the adapter.
+
+use super::settings::default_tolerations;
+use super::{
+    COMPATIBILITIES, DEFAULT_ARTIFACT, DEFAULT_CONCURRENT, DEFAULT_FEATURE_GATES, DEFAULT_LIMITS_MEMORY,
+    DEFAULT_NO_PROXY, DEFAULT_REGISTRY, DEFAULT_REQUESTS_CPU, DEFAULT_REQUESTS_MEMORY,
+    DEFAULT_REQUEUE_DEPENDENCY, DEFAULT_STORAGE_CLASS, DEFAULT_STORAGE_SIZE, DEFAULT_VERSION,
+    DELETION_POLICIES, LOG_LEVELS, POD_SECURITY_PROFILES, SECURITY_PROFILES, WORKLOAD_PROVIDERS,
+};
+use distribution::VersionRange;
+use tfplugin::cty::{Number, Value};
+use tfplugin::diag::Diagnostics;
+use tfplugin::path::AttributePath;
+use tfplugin::schema::validators::{self, Matches};
+use tfplugin::schema::{Attribute, AttributeKind, Nesting, Validator};
+
+/// An OCI repository address without tag or digest.
+const ARTIFACT_RE: &str = r"^oci://[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+$";
+/// A registry host with an optional path, without scheme.
+const REGISTRY_RE: &str = r"^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$";
+/// An image repository without tag or digest.
+const REPOSITORY_RE: &str =
+    r"^([A-Za-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$";
+/// An image tag, or empty.
+const TAG_RE: &str = r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$";
+/// An image digest, or empty.
+const DIGEST_RE: &str = r"^([a-z0-9]+([+._-][a-z0-9]+)*:[A-Fa-f0-9]{32,})?$";
+/// Timoni's CPU rule: millicores only, or empty.
+pub(super) const TIMONI_CPU_RE: &str = r"^([1-9][0-9]*m)?$";
+/// Timoni's memory rule: Mi or Gi only, or empty.
+pub(super) const TIMONI_MEMORY_RE: &str = r"^([1-9][0-9]*(Mi|Gi))?$";
+/// Any Kubernetes quantity, or empty.
+const QUANTITY_RE: &str =
+    r"^([+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?)?$";
+/// `persistence.size`: whole gibibytes.
+const SIZE_RE: &str = r"^[0-9]+Gi$";
+/// `tmpfs.size_limit`: whole mebibytes or gibibytes, or empty.
+const SIZE_LIMIT_RE: &str = r"^([0-9]+(Mi|Gi))?$";
+
+/// Every resource-specific attribute of `flux_aio`, in SCHEMA.md order.
+#[must_use]
+pub fn attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::string("version")
+            .default(Value::string(DEFAULT_VERSION))
+            .validate(FluxVersion)
+            .describe(
+                "Flux version to install: an exact `X.Y.Z` or a range (`2.9.x`, `~2.9`, `>=2.7.0, <3.0.0`), resolved \
+                 against the tags of `distribution.artifact`; a range resolving to a newer release plans an upgrade.",
+            ),
+        with_defaults(Attribute::nested(
+            "distribution",
+            Nesting::Single,
+            vec![
+                Attribute::string("artifact")
+                    .default(Value::string(DEFAULT_ARTIFACT))
+                    .validate(validators::matches(
+                        ARTIFACT_RE,
+                        "an OCI repository address without tag, such as \"oci://ghcr.io/fluxcd/flux-manifests\"",
+                    ))
+                    .describe("OCI repository of the Flux distribution artifact, where the CRDs and controller images come from."),
+                Attribute::string("registry")
+                    .default(Value::string(DEFAULT_REGISTRY))
+                    .validate(validators::matches(
+                        REGISTRY_RE,
+                        "a registry host with an optional path and no scheme, such as \"ghcr.io/fluxcd\" or \"registry.local:5000/mirror\"",
+                    ))
+                    .describe("Registry the default controller images are pulled from (rewrites their registry, e.g. for a mirror)."),
+                Attribute::nested(
+                    "credentials",
+                    Nesting::Single,
+                    vec![
+                        Attribute::string("username")
+                            .required()
+                            .describe("Username for pulling the distribution artifact."),
+                        Attribute::string("password")
+                            .required()
+                            .sensitive()
+                            .describe("Password or token for pulling the distribution artifact."),
+                    ],
+                )
+                .describe("Credentials for pulling the distribution artifact from a private registry."),
+                Attribute::bool("insecure")
+                    .default(Value::Bool(false))
+                    .describe("Pull the distribution artifact over plain HTTP."),
+            ],
+        ))
+        .describe("Where the Flux distribution (CRDs and default controller images) comes from."),
+        controllers(),
+        with_defaults(Attribute::nested(
+            "expose",
+            Nesting::Single,
+            vec![
+                Attribute::bool("webhook_receiver")
+                    .default(Value::Bool(false))
+                    .describe("Render the `webhook-receiver` Service (port 80 to the notification-controller receiver); needs the notification-controller."),
+                Attribute::bool("notification_server")
+                    .default(Value::Bool(false))
+                    .describe("Render the `notification-controller` Service (port 80 to the events server); needs the notification-controller."),
+                Attribute::bool("source_server")
+                    .default(Value::Bool(false))
+                    .describe("Render the `source-controller` Service (port 80 to the artifact server)."),
+            ],
+        ))
+        .describe("ClusterIP Services to expose from the Flux pod."),
+        with_defaults(Attribute::nested(
+            "proxy",
+            Nesting::Single,
+            vec![
+                Attribute::string("https")
+                    .describe("`HTTPS_PROXY` of every controller; unset when empty."),
+                Attribute::string("http")
+                    .describe("`HTTP_PROXY` of every controller; unset when empty."),
+                Attribute::string("no")
+                    .default(Value::string(DEFAULT_NO_PROXY))
+                    .describe("`NO_PROXY` of every controller (always set)."),
+            ],
+        ))
+        .describe("HTTP/S proxy settings of the controllers."),
+        Attribute::string_map("env").describe(
+            "Extra environment variables of every controller, after the default ones and sorted by name \
+             (e.g. `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT` on clusters without kube-proxy).",
+        ),
+        Attribute::string("security_profile")
+            .default(Value::string("privileged"))
+            .validate(validators::one_of(SECURITY_PROFILES))
+            .describe(
+                "`privileged`, or `restricted` for the multi-tenancy lockdown: no cross-namespace references, no \
+                 remote kustomize bases, and impersonation of the ServiceAccount named like this instance by default.",
+            ),
+        Attribute::string("pod_security_profile")
+            .default(Value::string(""))
+            .validate(validators::one_of(POD_SECURITY_PROFILES))
+            .describe("Pod Security Admission level (`restricted` or `privileged`) labelled on the namespace; empty for no labels."),
+        Attribute::string("log_level")
+            .default(Value::string("info"))
+            .validate(validators::one_of(LOG_LEVELS))
+            .describe("Log level of the controllers: `debug`, `info` or `error`."),
+        Attribute::bool("host_network")
+            .default(Value::Bool(true))
+            .describe("Run the Flux pod on the host network, so Flux works before a CNI is installed."),
+        Attribute::string("compatibility")
+            .default(Value::string("kubernetes"))
+            .validate(validators::one_of(COMPATIBILITIES))
+            .describe("`kubernetes`, or `openshift` to leave the pod `fsGroup` to the platform."),
+        Attribute::nested(
+            "workload_identity",
+            Nesting::Single,
+            vec![
+                Attribute::string("provider")
+                    .required()
+                    .validate(validators::one_of(WORKLOAD_PROVIDERS))
+                    .describe("Cloud provider: `aws`, `azure` or `gcp`."),
+                Attribute::string("identity").required().describe(
+                    "The AWS IAM role ARN, the Azure client ID, or the GCP service account the Flux ServiceAccount is bound to.",
+                ),
+            ],
+        )
+        .describe("Binds the Flux ServiceAccount to a cloud identity (for registries and KMS) with the provider's workload identity."),
+        with_defaults(Attribute::nested(
+            "reconcile",
+            Nesting::Single,
+            vec![
+                Attribute::number("concurrent")
+                    .default(Value::Number(Number::from_i64(DEFAULT_CONCURRENT)))
+                    .validate(validators::int_at_least(1))
+                    .describe("Concurrent reconciles of source-, kustomize- and helm-controller (`--concurrent`)."),
+                Attribute::string("requeue_dependency")
+                    .default(Value::string(DEFAULT_REQUEUE_DEPENDENCY))
+                    .validate(validators::duration())
+                    .describe("Interval at which objects waiting on dependencies are requeued (`--requeue-dependency`), as a Go duration."),
+            ],
+        ))
+        .describe("Reconciliation tuning of the controllers."),
+        with_defaults(Attribute::nested(
+            "persistence",
+            Nesting::Single,
+            vec![
+                Attribute::bool("enabled")
+                    .default(Value::Bool(false))
+                    .describe("Keep the artifact storage (`/data`) on a PersistentVolumeClaim, so restarts after an eviction are fast."),
+                Attribute::string("storage_class")
+                    .default(Value::string(DEFAULT_STORAGE_CLASS))
+                    .describe("StorageClass of the claim; empty leaves it to the cluster's default class."),
+                Attribute::string("size")
+                    .default(Value::string(DEFAULT_STORAGE_SIZE))
+                    .validate(validators::matches(SIZE_RE, "whole gibibytes such as \"8Gi\""))
+                    .describe("Requested storage of the claim, in whole gibibytes (`8Gi`)."),
+            ],
+        ))
+        .describe("Persistent artifact storage."),
+        with_defaults(Attribute::nested(
+            "tmpfs",
+            Nesting::Single,
+            vec![
+                Attribute::bool("enabled")
+                    .default(Value::Bool(false))
+                    .describe("Back `/tmp` with RAM (faster git clones and kustomize builds; counts against the memory limit)."),
+                Attribute::string("size_limit")
+                    .validate(validators::matches(
+                        SIZE_LIMIT_RE,
+                        "whole mebibytes or gibibytes such as \"512Mi\" or \"1Gi\", or empty",
+                    ))
+                    .describe("Size limit of the RAM-backed `/tmp` (`512Mi`, `1Gi`); no limit when empty."),
+            ],
+        ))
+        .describe("RAM-backed `/tmp`."),
+        resources("resources", Rule::Timoni, true).describe(
+            "Resource requests and limits of every controller that does not set its own `controllers.<name>.resources`.",
+        ),
+        Attribute::string_list("image_pull_secrets")
+            .validate(EachString(validators::rfc1123_subdomain()))
+            .describe("Names of existing Secrets in the namespace for pulling the controller images; conflicts with `image_pull_secret`."),
+        Attribute::nested(
+            "image_pull_secret",
+            Nesting::Single,
+            vec![
+                Attribute::string("registry")
+                    .required()
+                    .describe("Registry host the credentials are for (e.g. `ghcr.io`)."),
+                Attribute::string("username")
+                    .required()
+                    .describe("Registry username."),
+                Attribute::string("password")
+                    .required()
+                    .sensitive()
+                    .describe("Registry password or token."),
+            ],
+        )
+        .describe("Generates the docker-config Secret `<name>-image-pull` and pulls the controller images with it; conflicts with `image_pull_secrets`."),
+        Attribute::nested(
+            "tolerations",
+            Nesting::List,
+            vec![
+                Attribute::string("key").describe("Taint key; empty with operator `Exists` tolerates every taint."),
+                Attribute::string("operator")
+                    .validate(validators::one_of(&["Exists", "Equal"]))
+                    .describe("`Exists` or `Equal` (the Kubernetes default)."),
+                Attribute::string("value").describe("Taint value, with operator `Equal`."),
+                Attribute::string("effect")
+                    .validate(validators::one_of(&["NoSchedule", "PreferNoSchedule", "NoExecute"]))
+                    .describe("Taint effect to tolerate (`NoSchedule`, `PreferNoSchedule` or `NoExecute`); all effects when unset."),
+                Attribute::number("toleration_seconds")
+                    .validate(validators::int_at_least(0))
+                    .describe("How long the pod stays bound to a node with a `NoExecute` taint."),
+            ],
+        )
+        .default(default_tolerations_value())
+        .describe(
+            "Pod tolerations; when set they replace the defaults (`node.kubernetes.io/not-ready` and \
+             `node.kubernetes.io/unreachable` for 300s).",
+        ),
+        Attribute::string("security_context").describe(
+            "Container securityContext of every controller as a JSON object (`jsonencode({...})`), replacing the \
+             default (non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, \
+             `RuntimeDefault` seccomp profile).",
+        ),
+        Attribute::string("deletion_policy")
+            .default(Value::string("delete"))
+            .validate(validators::one_of(DELETION_POLICIES))
+            .describe(
+                "`delete` uninstalls Flux safely on destroy (controllers, then finalizers of Flux objects, then CRDs and \
+                 the namespace; deployed workloads keep running); `orphan` leaves everything in the cluster.",
+            ),
+        Attribute::string("resolved_version")
+            .computed()
+            .describe("The Flux version `version` resolved to (e.g. `2.9.4`)."),
+        Attribute::string("artifact_digest")
+            .computed()
+            .describe("Digest of the distribution artifact of `resolved_version`."),
+        Attribute::string_map("images")
+            .computed()
+            .describe("The image of each controller container, by container name."),
+    ]
+}
+
+/// `controllers`: one nested object per controller.
+fn controllers() -> Attribute {
+    with_defaults(Attribute::nested(
+        "controllers",
+        Nesting::Single,
+        vec![
+            controller("source", "source-controller", false, Rule::Kubernetes, ""),
+            controller(
+                "kustomize",
+                "kustomize-controller",
+                true,
+                Rule::Timoni,
+                DEFAULT_FEATURE_GATES,
+            ),
+            controller(
+                "helm",
+                "helm-controller",
+                true,
+                Rule::Timoni,
+                DEFAULT_FEATURE_GATES,
+            ),
+            controller("notification", "notification-controller", true, Rule::Timoni, ""),
+            controller("watcher", "source-watcher", true, Rule::Timoni, ""),
+        ],
+    ))
+    .describe("Per-controller settings.")
+}
+
+fn controller(name: &str, container: &str, has_enabled: bool, rule: Rule, gates: &str) -> Attribute {
+    let mut attrs = Vec::new();
+    if has_enabled {
+        attrs.push(
+            Attribute::bool("enabled")
+                .default(Value::Bool(true))
+                .describe(&format!("Run the {container} container.")),
+        );
+    }
+    attrs.push(image());
+    attrs.push(
+        resources("resources", rule, false).describe(&format!(
+            "Resource requests and limits of the {container} container, replacing the top-level `resources` for it."
+        )),
+    );
+    attrs.push(
+        Attribute::string("feature_gates")
+            .default(Value::string(gates))
+            .describe(&format!(
+                "Feature gates of the {container} (`--feature-gates`), e.g. `A=true,B=false`; none when empty."
+            )),
+    );
+    with_defaults(Attribute::nested(name, Nesting::Single, attrs))
+        .describe(&format!("Settings of the {container}."))
+}
+
+fn image() -> Attribute {
+    Attribute::nested(
+        "image",
+        Nesting::Single,
+        vec![
+            Attribute::string("repository")
+                .required()
+                .validate(validators::matches(
+                    REPOSITORY_RE,
+                    "an image repository without tag or digest, such as \"ghcr.io/fluxcd/source-controller\"",
+                ))
+                .describe("Image repository, such as `ghcr.io/fluxcd/source-controller`."),
+            Attribute::string("tag")
+                .validate(validators::matches(
+                    TAG_RE,
+                    "an image tag of at most 128 characters",
+                ))
+                .describe("Image tag; with neither tag nor digest the tag is `latest`."),
+            Attribute::string("digest")
+                .validate(validators::matches(
+                    DIGEST_RE,
+                    "an image digest such as \"sha256:<hex>\"",
+                ))
+                .describe("Image digest (`sha256:...`), pinned after the tag when both are set."),
+        ],
+    )
+    .describe("Image of the container, replacing the distribution's default image.")
+}
+
+/// Which quantities a `resources` attribute accepts.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// Timoni's ResourceRequirements: cpu in millicores, memory in Mi or Gi.
+    Timoni,
+    /// Any Kubernetes quantity (source-controller's per-controller resources).
+    Kubernetes,
+}
+
+fn resources(name: &str, rule: Rule, defaults: bool) -> Attribute {
+    let quantities = |which: &str, cpu_default: Option<&str>, memory_default: Option<&str>| {
+        let (cpu, memory) = match rule {
+            Rule::Timoni => (
+                validators::matches(
+                    TIMONI_CPU_RE,
+                    "CPU in millicores such as \"100m\" or \"2000m\" (Timoni's rule), or empty",
+                ),
+                validators::matches(
+                    TIMONI_MEMORY_RE,
+                    "memory in Mi or Gi such as \"64Mi\" or \"1Gi\" (Timoni's rule), or empty",
+                ),
+            ),
+            Rule::Kubernetes => (
+                validators::matches(
+                    QUANTITY_RE,
+                    "a Kubernetes quantity such as \"100m\" or \"1\", or empty",
+                ),
+                validators::matches(
+                    QUANTITY_RE,
+                    "a Kubernetes quantity such as \"64Mi\" or \"1G\", or empty",
+                ),
+            ),
+        };
+        let mut cpu = Attribute::string("cpu")
+            .validate(cpu)
+            .describe(&format!("CPU {which}; none when empty."));
+        if let Some(d) = cpu_default {
+            cpu = cpu.default(Value::string(d));
+        }
+        let mut memory = Attribute::string("memory")
+            .validate(memory)
+            .describe(&format!("Memory {which}; none when empty."));
+        if let Some(d) = memory_default {
+            memory = memory.default(Value::string(d));
+        }
+        Attribute::nested(which, Nesting::Single, vec![cpu, memory])
+    };
+    if defaults {
+        with_defaults(Attribute::nested(
+            name,
+            Nesting::Single,
+            vec![
+                with_defaults(quantities(
+                    "requests",
+                    Some(DEFAULT_REQUESTS_CPU),
+                    Some(DEFAULT_REQUESTS_MEMORY),
+                ))
+                .describe("Resource requests."),
+                with_defaults(quantities("limits", None, Some(DEFAULT_LIMITS_MEMORY)))
+                    .describe("Resource limits."),
+            ],
+        ))
+    } else {
+        Attribute::nested(
+            name,
+            Nesting::Single,
+            vec![
+                quantities("requests", None, None).describe("Resource requests."),
+                quantities("limits", None, None).describe("Resource limits."),
+            ],
+        )
+    }
+}
+
+/// The nested attribute with a default object made of its attributes' defaults (null where
+/// an attribute has none), so leaving the whole object out equals setting it to `{}`.
+fn with_defaults(attr: Attribute) -> Attribute {
+    let default = match &attr.kind {
+        AttributeKind::Nested(Nesting::Single, attrs) => Value::Object(
+            attrs
+                .iter()
+                .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null)))
+                .collect(),
+        ),
+        _ => return attr,
+    };
+    attr.default(default)
+}
+
+/// The default `tolerations`, as a value.
+fn default_tolerations_value() -> Value {
+    Value::List(
+        default_tolerations()
+            .iter()
+            .map(|t| {
+                let s = |v: &Option<String>| v.clone().map_or(Value::Null, Value::string);
+                Value::object([
+                    ("key", s(&t.key)),
+                    ("operator", s(&t.operator)),
+                    ("value", s(&t.value)),
+                    ("effect", s(&t.effect)),
+                    (
+                        "toleration_seconds",
+                        t.toleration_seconds
+                            .map_or(Value::Null, |n| Value::Number(Number::from_i64(n))),
+                    ),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// Runs a string validator on each element of a list of strings.
+struct EachString(Matches);
+
+impl Validator for EachString {
+    fn description(&self) -> String {
+        format!("a list, each element {}", self.0.description())
+    }
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        for (i, item) in value.as_list().unwrap_or_default().iter().enumerate() {
+            self.0.validate(&path.index(i), item, diags);
+        }
+    }
+}
+
+/// Accepts what the distribution's version resolution accepts (`VersionRange::parse`).
+struct FluxVersion;
+
+impl Validator for FluxVersion {
+    fn description(&self) -> String {
+        "a Flux version such as \"2.9.4\" (exact) or a range such as \"2.9.x\", \"~2.9\" or \">=2.7.0 <3.0.0\"".to_owned()
+    }
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        if let Some(s) = value.as_str()
+            && let Err(e) = VersionRange::parse(s)
+        {
+            diags.error_at(path.clone(), "Invalid version", e.to_string());
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Cross-attribute checks of `flux_aio` that the schema validators cannot express. The
+//! configuration may hold unknown values: a check whose inputs are unknown is skipped.
+
+use super::settings::{AioSettings, Component};
+use tfplugin::Diagnostic;
+use tfplugin::cty::Value;
+use tfplugin::diag::Diagnostics;
+use tfplugin::path::AttributePath;
+
+/// Adds an error (or warning) for each cross-attribute rule `config` breaks, naming the
+/// attribute path.
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    pull_secrets(config, diags);
+    workload_identity(config, diags);
+    security_context(config, diags);
+    let defaults = AioSettings::default().resources;
+    check_resources(
+        config.get("resources"),
+        &AttributePath::root("resources"),
+        Some(&defaults),
+        true,
+        diags,
+    );
+    let controllers = config.get("controllers");
+    for c in Component::ALL {
+        let path = AttributePath::root("controllers")
+            .attr(c.attribute())
+            .attr("resources");
+        check_resources(
+            controllers.get(c.attribute()).get("resources"),
+            &path,
+            None,
+            c != Component::Source,
+            diags,
+        );
+    }
+    tolerations(config, diags);
+    exposed_without_notification(config, diags);
+}
+
+/// A value that is known and not null.
+fn set(v: &Value) -> bool {
+    !v.is_null() && !v.is_unknown()
+}
+
+fn pull_secrets(config: &Value, diags: &mut Diagnostics) {
+    if set(config.get("image_pull_secret")) && set(config.get("image_pull_secrets")) {
+        diags.error_at(
+            AttributePath::root("image_pull_secret"),
+            "Conflicting attributes",
+            "image_pull_secret generates a pull Secret for the pod and conflicts with image_pull_secrets, which \
+             names existing ones: set only one of them.",
+        );
+    }
+}
+
+fn workload_identity(config: &Value, diags: &mut Diagnostics) {
+    let w = config.get("workload_identity");
+    let identity = w.get("identity");
+    if set(w.get("provider"))
+        && let Some(id) = identity.as_str()
+        && id.trim().is_empty()
+    {
+        diags.error_at(
+            AttributePath::root("workload_identity").attr("identity"),
+            "Missing workload identity",
+            format!(
+                "workload_identity.provider is {:?}, so workload_identity.identity must name the identity to bind \
+                 (an AWS role ARN, an Azure client ID or a GCP service account).",
+                w.get("provider").as_str().unwrap_or_default()
+            ),
+        );
+    }
+}
+
+fn security_context(config: &Value, diags: &mut Diagnostics) {
+    let Some(text) = config.get("security_context").as_str() else {
+        return;
+    };
+    let problem = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(_)) => return,
+        Ok(_) => "is JSON but not an object".to_owned(),
+        Err(e) => format!("is not valid JSON ({e})"),
+    };
+    diags.error_at(
+        AttributePath::root("security_context"),
+        "Invalid security context",
+        format!(
+            "security_context {problem}: it must be a container securityContext as a JSON object, e.g. \
+             jsonencode({{ runAsNonRoot = true }})."
+        ),
+    );
+}
+
+/// One side of a requests/limits comparison.
+enum Side {
+    /// Unknown at this point: skip the check.
+    Unknown,
+    /// Known; the quantity (if any), and whether the user set it (rather than a default).
+    Known(Option<String>, bool),
+}
+
+fn side(res: &Value, section: &str, which: &str, default: Option<&str>) -> Side {
+    let sec = res.get(section);
+    if sec.is_unknown() {
+        return Side::Unknown;
+    }
+    let v = sec.get(which);
+    if v.is_unknown() {
+        return Side::Unknown;
+    }
+    match v.as_str() {
+        Some("") => Side::Known(None, true),
+        Some(s) => Side::Known(Some(s.to_owned()), true),
+        None => Side::Known(default.map(str::to_owned), false),
+    }
+}
+
+/// Requests may not exceed limits (the Timoni rule for cpu; memory too, as Kubernetes rejects
+/// it). `defaults` are the schema defaults of the attribute, applied where the configuration
+/// leaves a quantity null. With `timoni`, quantities that break Timoni's format (reported by
+/// the schema validators) are not compared.
+fn check_resources(
+    res: &Value,
+    path: &AttributePath,
+    defaults: Option<&super::settings::Resources>,
+    timoni: bool,
+    diags: &mut Diagnostics,
+) {
+    if !set(res) {
+        return;
+    }
+    for which in ["cpu", "memory"] {
+        let default = |q: &super::settings::Quantities| match which {
+            "cpu" => q.cpu.clone(),
+            _ => q.memory.clone(),
+        };
+        let req_default = defaults.and_then(|d| default(&d.requests));
+        let lim_default = defaults.and_then(|d| default(&d.limits));
+        let (Side::Known(Some(req), req_user), Side::Known(Some(lim), lim_user)) = (
+            side(res, "requests", which, req_default.as_deref()),
+            side(res, "limits", which, lim_default.as_deref()),
+        ) else {
+            continue;
+        };
+        if timoni && !(timoni_format(which, &req) && timoni_format(which, &lim)) {
+            continue;
+        }
+        let (Some(r), Some(l)) = (parse_quantity(&req), parse_quantity(&lim)) else {
+            continue;
+        };
+        if r > l {
+            let at = if req_user || !lim_user {
+                "requests"
+            } else {
+                "limits"
+            };
+            diags.error_at(
+                path.attr(at).attr(which),
+                "Requests exceed limits",
+                format!(
+                    "{path}.requests.{which} is {req:?}, more than {path}.limits.{which} {lim:?}{}: requests must not \
+                     exceed limits.",
+                    if req_user && lim_user {
+                        ""
+                    } else {
+                        " (counting defaults)"
+                    }
+                ),
+            );
+        }
+    }
+}
+
+/// Whether a quantity follows Timoni's rule: cpu `^[1-9][0-9]*m$`, memory `^[1-9][0-9]*(Mi|Gi)$`.
+fn timoni_format(which: &str, q: &str) -> bool {
+    let digits = match which {
+        "cpu" => q.strip_suffix('m'),
+        _ => q.strip_suffix("Mi").or_else(|| q.strip_suffix("Gi")),
+    };
+    digits.is_some_and(|d| !d.is_empty() && !d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The value of a Kubernetes quantity (`100m` → 0.1, `64Mi` → 67108864, `1e3` → 1000).
+#[must_use]
+pub(super) fn parse_quantity(s: &str) -> Option<f64> {
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, suffix) = s.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024f64,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        e if e.starts_with(['e', 'E']) => 10f64.powi(e[1..].parse().ok()?),
+        _ => return None,
+    };
+    Some(number * scale)
+}
+
+/// The rules Kubernetes applies to each toleration, reported at the element's attribute.
+fn tolerations(config: &Value, diags: &mut Diagnostics) {
+    let Some(items) = config.get("tolerations").as_list() else {
+        return;
+    };
+    for (i, t) in items.iter().enumerate() {
+        if !set(t) {
+            continue;
+        }
+        let path = AttributePath::root("tolerations").index(i);
+        let (key, operator, value, effect, seconds) = (
+            t.get("key"),
+            t.get("operator"),
+            t.get("value"),
+            t.get("effect"),
+            t.get("toleration_seconds"),
+        );
+        let exists = operator.as_str() == Some("Exists");
+        if exists && value.as_str().is_some_and(|v| !v.is_empty()) {
+            diags.error_at(
+                path.attr("value"),
+                "Invalid toleration",
+                format!("{path}.value must be empty when the operator is \"Exists\"."),
+            );
+        }
+        if !operator.is_unknown() && !exists && !key.is_unknown() && key.as_str().is_none_or(str::is_empty) {
+            diags.error_at(
+                path.attr("key"),
+                "Invalid toleration",
+                format!("{path}.key is empty, so the operator must be \"Exists\" (tolerate every taint)."),
+            );
+        }
+        if set(seconds) && !effect.is_unknown() && effect.as_str() != Some("NoExecute") {
+            diags.error_at(
+                path.attr("toleration_seconds"),
+                "Invalid toleration",
+                format!("{path}.toleration_seconds needs effect \"NoExecute\"."),
+            );
+        }
+    }
+}
+
+/// Services of the notification-controller are not rendered while it is disabled.
+fn exposed_without_notification(config: &Value, diags: &mut Diagnostics) {
+    let enabled = config.get("controllers").get("notification").get("enabled");
+    if enabled.as_bool() != Some(false) {
+        return;
+    }
+    for service in ["webhook_receiver", "notification_server"] {
+        if config.get("expose").get(service).as_bool() == Some(true) {
+            diags.push(
+                Diagnostic::warning(
+                    "Service not rendered",
+                    format!(
+                        "expose.{service} has no effect while controllers.notification.enabled is false: the \
+                         Service would have no backend, so it is not rendered."
+                    ),
+                )
+                .with_path(AttributePath::root("expose").attr(service)),
+            );
+        }
+    }
+}
