@@ -24,6 +24,20 @@ pub mod kinds {
     pub const SERVICE_ACCOUNT: Kind = ("v1", "ServiceAccount", "serviceaccounts");
     /// ResourceQuota.
     pub const RESOURCE_QUOTA: Kind = ("v1", "ResourceQuota", "resourcequotas");
+    /// Deployment.
+    pub const DEPLOYMENT: Kind = ("apps/v1", "Deployment", "deployments");
+    /// CustomResourceDefinition.
+    pub const CRD: Kind = (
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+    );
+    /// ClusterRole.
+    pub const CLUSTER_ROLE: Kind = ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles");
+    /// Service.
+    pub const SERVICE: Kind = ("v1", "Service", "services");
+    /// Secret.
+    pub const SECRET: Kind = ("v1", "Secret", "secrets");
     /// RoleBinding.
     pub const ROLE_BINDING: Kind = ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings");
     /// ClusterRoleBinding.
@@ -97,6 +111,58 @@ impl Cluster {
         let api = self.api(kind, namespace);
         self.rt
             .block_on(api.patch(name, &PatchParams::default(), &Patch::Merge(patch)))
+            .expect("patch object");
+    }
+
+    /// Stands in for the kubelet, which the test bed lacks: marks a Deployment's rollout as
+    /// complete (observed generation, updated and available replicas).
+    ///
+    /// # Panics
+    /// On API errors other than not found.
+    pub fn complete_rollout(&self, namespace: &str, name: &str) -> bool {
+        let api = self.api(kinds::DEPLOYMENT, Some(namespace));
+        let Some(d) = self.rt.block_on(api.get_opt(name)).expect("get deployment") else {
+            return false;
+        };
+        let generation = d.metadata.generation.unwrap_or(1);
+        let replicas = d
+            .data
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1);
+        let status = serde_json::json!({"status": {
+            "observedGeneration": generation, "replicas": replicas, "updatedReplicas": replicas,
+            "readyReplicas": replicas, "availableReplicas": replicas,
+            "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "stand-in kubelet"}],
+        }});
+        self.rt
+            .block_on(api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)))
+            .expect("patch deployment status");
+        true
+    }
+
+    /// Names of the objects of a kind (cluster-wide for cluster-scoped kinds).
+    ///
+    /// # Panics
+    /// On API errors.
+    #[must_use]
+    pub fn names(&self, kind: Kind, namespace: Option<&str>) -> Vec<String> {
+        let api = self.api(kind, namespace);
+        let list = self
+            .rt
+            .block_on(api.list(&Default::default()))
+            .expect("list objects");
+        list.items.into_iter().filter_map(|o| o.metadata.name).collect()
+    }
+
+    /// Applies a strategic merge patch, as `kubectl patch` does by default.
+    ///
+    /// # Panics
+    /// On API errors.
+    pub fn strategic_patch(&self, kind: Kind, namespace: Option<&str>, name: &str, patch: Value) {
+        let api = self.api(kind, namespace);
+        self.rt
+            .block_on(api.patch(name, &PatchParams::default(), &Patch::Strategic(patch)))
             .expect("patch object");
     }
 

@@ -126,6 +126,9 @@ impl WorkDir {
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0")
             .env("CHECKPOINT_DISABLE", "1")
+            // Each directory has its own artifact cache, so tests see cold and warm caches as
+            // they set them up.
+            .env("FLUX_PROVIDER_CACHE_DIR", self.dir.path().join("artifact-cache"))
             .env_remove("TF_LOG")
             .env_remove("TF_LOG_PROVIDER")
             .env_remove("KUBECONFIG")

@@ -1,5 +1,7 @@
 //! The acceptance suite: one test binary, one shared test bed. Each module covers one concern.
 
+/// flux_aio end to end: install, upgrade, prune, drift, cache, import, uninstall, bad input.
+mod aio;
 /// The examples under examples/ applied as they are.
 mod examples;
 /// What the provider does when the cluster is unreachable, and its logging.

@@ -116,7 +116,12 @@ fn gotk_components_layout() {
         ])
         .expect("layer");
         for registry in ["ghcr.io/fluxcd", "registry.example:5000/mirror"] {
+            let started = std::time::Instant::now();
             let d = parse_layer(ARTIFACT, "2.9.4", &layer, registry).expect("parse");
+            eprintln!(
+                "gotk-components layout ({path}): parsed in {:?}",
+                started.elapsed()
+            );
             check(&d, &files, registry);
             assert_eq!(d.crds, per_component.crds, "both layouts give the same CRDs");
         }

@@ -30,6 +30,9 @@ pub const LAYER_MEDIA_TYPES: [&str; 2] = [
 /// Tags requested per `tags/list` page.
 pub const TAG_PAGE_SIZE: usize = 1000;
 
+/// The smallest page size a registry is assumed to cap `n` to silently.
+const SERVER_PAGE_CAP_MIN: usize = 100;
+
 /// How many version tags a "no match" error lists.
 const AVAILABLE_IN_ERRORS: usize = 5;
 
@@ -250,11 +253,13 @@ impl Remote {
         }
     }
 
-    /// Every tag of the repository, following `n`/`last` pagination.
+    /// Every tag of the repository, following `n`/`last` pagination (oci-client does not
+    /// expose the `Link` header). Tags are deduplicated, in registry order.
     pub(crate) async fn list_tags(&self, page_size: usize) -> Result<Vec<String>, Error> {
         let reference = self.artifact.with_tag("latest");
         let page_size = page_size.max(1);
         let mut tags: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut last: Option<String> = None;
         // A registry that ignores `last` would loop forever; 10 000 pages is far beyond any
         // real repository.
@@ -269,11 +274,14 @@ impl Remote {
                         source,
                     })
                 })?;
-            let short = page.tags.len() < page_size;
+            // A short page ends the listing, unless it is long enough to be a server-side cap
+            // on `n` (ghcr.io without `n`, Docker Hub and Harbor answer 100): then one more
+            // request with `last` confirms, so a silently capped page cannot hide newer tags.
+            let short = page.tags.len() < page_size && page.tags.len() < SERVER_PAGE_CAP_MIN;
             let new_last = page.tags.last().cloned();
             let before = tags.len();
             for tag in page.tags {
-                if !tags.contains(&tag) {
+                if seen.insert(tag.clone()) {
                     tags.push(tag);
                 }
             }
@@ -514,7 +522,7 @@ pub async fn list_tags_paged(source: &Source, page_size: usize) -> Result<Vec<St
 /// [`Error::Unreachable`] when the registry cannot be reached (the caller may then fall back
 /// to [`load_pinned`]), [`Error::Unauthorized`] on 401/403, [`Error::Tls`],
 /// [`Error::NoMatchingVersion`], [`Error::NoFluxManifests`], and the other variants for the
-/// remaining steps. A cache write failure is logged, not returned.
+/// remaining steps. Cache read and write failures are logged, not returned (the artifact is pulled instead).
 pub async fn resolve(source: &Source, range: &VersionRange, cache: &Cache) -> Result<Resolved, Error> {
     let remote = Remote::new(source)?;
     let tags = remote.list_tags(TAG_PAGE_SIZE).await?;
@@ -542,8 +550,14 @@ pub async fn resolve(source: &Source, range: &VersionRange, cache: &Cache) -> Re
             registry.clone(),
         );
         blocking("cache read", move || {
-            let Some(layer) = cache.get(&digest)? else {
-                return Ok(None);
+            // The cache is an optimisation: an unreadable one means a pull, not a failure.
+            let layer = match cache.get(&digest) {
+                Ok(Some(layer)) => layer,
+                Ok(None) => return Ok(None),
+                Err(e) => {
+                    tracing::warn!(error = %e.report(), "ignoring unreadable artifact cache");
+                    return Ok(None);
+                }
             };
             match parse_layer(&shown, &version, &layer, &registry) {
                 Ok(distribution) => Ok(Some(distribution)),

@@ -16,7 +16,9 @@ impl Engine {
     pub async fn strip_finalizers(&self, crds: &[ObjectRef], deadline: &Deadline) -> Result<usize> {
         let mut changed = 0;
         for crd in crds.iter().filter(|r| r.is_crd()) {
-            let Some(live) = self.get(crd).await? else { continue };
+            let Some(live) = self.get(crd).await? else {
+                continue;
+            };
             let spec = live.data.get("spec").cloned().unwrap_or_default();
             let group = spec["group"].as_str().unwrap_or_default();
             let kind = spec["names"]["kind"].as_str().unwrap_or_default();
@@ -32,12 +34,17 @@ impl Engine {
             let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
             self.count();
             let list = api.list(&ListParams::default()).await.map_err(|e| match e {
-                kube::Error::Api(status) => {
-                    Error::Read { object: crd.clone(), message: format!("listing {plural}: {}", status.message) }
-                }
+                kube::Error::Api(status) => Error::Read {
+                    object: crd.clone(),
+                    message: format!("listing {plural}: {}", status.message),
+                },
                 other => self.unreachable(other),
             })?;
-            for item in list.items.iter().filter(|o| o.metadata.finalizers.as_ref().is_some_and(|f| !f.is_empty())) {
+            for item in list
+                .items
+                .iter()
+                .filter(|o| o.metadata.finalizers.as_ref().is_some_and(|f| !f.is_empty()))
+            {
                 if deadline.cancel.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
@@ -54,11 +61,17 @@ impl Engine {
                 };
                 let patch = serde_json::json!({"metadata": {"finalizers": null}});
                 self.count();
-                match namespaced.patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+                match namespaced
+                    .patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch))
+                    .await
+                {
                     Ok(_) => changed += 1,
                     Err(kube::Error::Api(status)) if status.is_not_found() => {}
                     Err(kube::Error::Api(status)) => {
-                        return Err(Error::Apply { object: r, message: status.message.clone() });
+                        return Err(Error::Apply {
+                            object: r,
+                            message: status.message.clone(),
+                        });
                     }
                     Err(other) => return Err(self.unreachable(other)),
                 }

@@ -11,8 +11,8 @@
 
 mod apply;
 mod delete;
-mod finalizers;
 pub mod error;
+mod finalizers;
 pub mod inventory;
 pub mod object;
 mod wait;

@@ -54,9 +54,10 @@ impl tfplugin::Provider for FluxProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![resources::managed::<resources::tenant::Tenant>(
-            self.shared.clone(),
-        )]
+        vec![
+            resources::managed::<resources::aio::Aio>(self.shared.clone()),
+            resources::managed::<resources::tenant::Tenant>(self.shared.clone()),
+        ]
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -181,7 +181,12 @@ pub trait FluxResource: Send + Sync + 'static {
 
     /// Deletes the objects of a destroyed instance. By default every inventory object, in
     /// reverse order, waiting until each is gone.
-    async fn delete(engine: &Engine, _prior: &Value, refs: &[ObjectRef], deadline: &Deadline) -> engine::Result<()> {
+    async fn delete(
+        engine: &Engine,
+        _prior: &Value,
+        refs: &[ObjectRef],
+        deadline: &Deadline,
+    ) -> engine::Result<()> {
         engine.delete(refs, true, deadline).await
     }
 
@@ -284,7 +289,14 @@ impl<R: FluxResource> Managed<R> {
             digests.insert(key.clone(), digest(&stored));
             desired.insert(key, stored);
         }
-        Some((common, Rendered { objects, digests, desired }))
+        Some((
+            common,
+            Rendered {
+                objects,
+                digests,
+                desired,
+            },
+        ))
     }
 
     async fn engine(&self, diags: &mut Diagnostics) -> Option<Arc<Engine>> {
@@ -307,9 +319,15 @@ impl<R: FluxResource> Managed<R> {
             .map(|p| string_map(p.get("objects")))
             .unwrap_or_default();
         let mut planned = req.planned.clone();
-        let ctx = Context { phase: Phase::Apply, prior: req.prior.as_ref() };
+        let ctx = Context {
+            phase: Phase::Apply,
+            prior: req.prior.as_ref(),
+        };
         let Some((common, rendered)) = self.render(&mut planned, &ctx, &mut diags).await else {
-            return ApplyResponse { state: req.prior.clone(), diagnostics: diags };
+            return ApplyResponse {
+                state: req.prior.clone(),
+                diagnostics: diags,
+            };
         };
         let timeout = if req.prior.is_some() {
             common.update_timeout
@@ -414,7 +432,10 @@ impl<R: FluxResource> Resource for Managed<R> {
         let mut planned = req.planned;
         let mut diags = Diagnostics::new();
         let rendered = if self.inputs_known(&planned) {
-            let ctx = Context { phase: Phase::Plan, prior: req.prior.as_ref() };
+            let ctx = Context {
+                phase: Phase::Plan,
+                prior: req.prior.as_ref(),
+            };
             self.render(&mut planned, &ctx, &mut diags).await
         } else {
             None
@@ -430,13 +451,22 @@ impl<R: FluxResource> Resource for Managed<R> {
                 // Unknown inputs (or a failure, reported in diags): what the provider computes
                 // is known only at apply.
                 None => {
-                    for a in self.schema.attributes.iter().filter(|a| a.computed && !a.optional && a.name != "id") {
+                    for a in self
+                        .schema
+                        .attributes
+                        .iter()
+                        .filter(|a| a.computed && !a.optional && a.name != "id")
+                    {
                         map.insert(a.name.clone(), Value::unknown());
                     }
                 }
             }
         }
-        PlanResponse { planned, requires_replace: Vec::new(), diagnostics: diags }
+        PlanResponse {
+            planned,
+            requires_replace: Vec::new(),
+            diagnostics: diags,
+        }
     }
 
     async fn create(&self, req: ApplyRequest) -> ApplyResponse {
@@ -476,16 +506,25 @@ impl<R: FluxResource> Resource for Managed<R> {
             };
         }
         let prior_objects = string_map(state.get("objects"));
-        let ctx = Context { phase: Phase::Read, prior: Some(&state) };
+        let ctx = Context {
+            phase: Phase::Read,
+            prior: Some(&state),
+        };
         // The rendering also fills computed attributes an import left empty.
         let mut refreshed = state.clone();
         let Some((_, rendered)) = self.render(&mut refreshed, &ctx, &mut diags).await else {
             // Without the rendering, drift cannot be told; keep the state and say why.
             let mut warnings = Diagnostics::new();
             for d in diags {
-                warnings.push(tfplugin::Diagnostic { severity: tfplugin::Severity::Warning, ..d });
+                warnings.push(tfplugin::Diagnostic {
+                    severity: tfplugin::Severity::Warning,
+                    ..d
+                });
             }
-            return ReadResponse { state: Some(state), diagnostics: warnings };
+            return ReadResponse {
+                state: Some(state),
+                diagnostics: warnings,
+            };
         };
         let Some(engine) = self.engine(&mut diags).await else {
             return ReadResponse {
@@ -600,6 +639,9 @@ pub fn shared_user_metadata(
         "app.kubernetes.io/part-of",
         "toolkit.fluxcd.io/tenant",
         "kubernetes.io/metadata.name",
+        "app.kubernetes.io/role",
+        "flux-aio.provider/settings",
+        "deployment.kubernetes.io/revision",
     ];
     let common = |x: &Option<BTreeMap<String, String>>, y: &Option<BTreeMap<String, String>>| {
         let (x, y) = (x.clone().unwrap_or_default(), y.clone().unwrap_or_default());

@@ -10,10 +10,10 @@ use engine::{Engine, ObjectRef};
 use kube::api::DynamicObject;
 use serde_json::json;
 use std::collections::BTreeMap;
-use tfplugin::{Diagnostic, Diagnostics};
 use tfplugin::cty::{Number, Value};
 use tfplugin::schema::validators;
 use tfplugin::schema::{Attribute, Nesting};
+use tfplugin::{Diagnostic, Diagnostics};
 
 /// The tenant roles.
 pub const ROLES: &[&str] = &["namespace-admin", "cluster-admin"];

@@ -7,6 +7,7 @@
 //! ([`render`], [`images`]).
 
 mod render;
+mod resource;
 mod schema;
 mod settings;
 mod validate;
@@ -15,6 +16,7 @@ mod validate;
 mod tests;
 
 pub use render::{images, missing_images, render};
+pub use resource::{Aio, Resolution};
 pub use schema::attributes;
 pub use settings::{
     AioSettings, Compatibility, Component, Controller, Controllers, Credentials, DeletionPolicy,

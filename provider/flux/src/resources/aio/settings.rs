@@ -470,6 +470,17 @@ pub enum DeletionPolicy {
     Orphan,
 }
 
+impl DeletionPolicy {
+    /// The attribute value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delete => "delete",
+            Self::Orphan => "orphan",
+        }
+    }
+}
+
 /// The default tolerations (RENDERING §3.3.1).
 #[must_use]
 pub fn default_tolerations() -> Vec<Toleration> {

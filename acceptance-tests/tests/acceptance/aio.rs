@@ -1,0 +1,346 @@
+use acceptance_tests::cluster::kinds::{CLUSTER_ROLE_BINDING, CRD, DEPLOYMENT, NAMESPACE};
+use acceptance_tests::{Cluster, WorkDir, bed};
+use distribution::testing::{
+    RegistryOptions, TestRegistry, gotk_components, replace_in_files, testdata_dir, yaml_files,
+};
+use std::sync::{Mutex, MutexGuard};
+
+const USER: &str = "flux";
+const PASSWORD: &str = "artifact-pull-pw";
+
+/// flux_aio installs cluster-wide CRDs: its tests run one at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A registry holding Flux 2.9.4 (release-asset layout) and a synthetic 2.8.0 derived from it
+/// (other image tags, the ExternalArtifact CRD missing) in `flux-manifests`, and 2.9.4 in the
+/// `gotk-components.yaml` layout in `flux-gotk`.
+fn registry() -> TestRegistry {
+    registry_with(true)
+}
+
+fn registry_with(auth: bool) -> TestRegistry {
+    let registry = TestRegistry::start(&RegistryOptions {
+        credentials: auth.then(|| (USER.into(), PASSWORD.into())),
+        tls: None,
+    })
+    .expect("start docker-registry")
+    .expect("docker-registry is installed by testbed.sh build");
+    let files = yaml_files(&testdata_dir().join("flux-manifests/v2.9.4")).expect("test data");
+    let older: Vec<(String, Vec<u8>)> = replace_in_files(
+        &files,
+        &[
+            (":v1.9.4", ":v1.8.0"),
+            (":v1.6.3", ":v1.5.0"),
+            (":v1.9.3", ":v1.8.0"),
+            (":v2.2.3", ":v2.1.0"),
+        ],
+    );
+    let older = without_crd(older, "externalartifacts.source.toolkit.fluxcd.io");
+    let gotk = vec![(
+        "gotk-components.yaml".to_owned(),
+        String::from_utf8(gotk_components(&files))
+            .unwrap()
+            .replace("image: fluxcd/", "image: ghcr.io/fluxcd/")
+            .into_bytes(),
+    )];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let creds = auth.then(|| (USER.to_owned(), PASSWORD.to_owned()));
+    rt.block_on(async {
+        let push = |repo: &str, tag: &str, files: Vec<(String, Vec<u8>)>| {
+            let reference = format!("{}:{tag}", registry.artifact(repo));
+            let creds = creds.clone();
+            async move {
+                distribution::testing::push_artifact(&reference, files, creds, true)
+                    .await
+                    .expect("push")
+            }
+        };
+        push("flux-manifests", "v2.9.4", files.clone()).await;
+        push("flux-manifests", "v2.8.0", older).await;
+        push("flux-gotk", "v2.9.4", gotk).await;
+    });
+    registry
+}
+
+/// Removes one CRD document from the release files.
+fn without_crd(files: Vec<(String, Vec<u8>)>, name: &str) -> Vec<(String, Vec<u8>)> {
+    files
+        .into_iter()
+        .map(|(file, content)| {
+            let text = String::from_utf8(content).unwrap();
+            let kept: Vec<&str> = text
+                .split("\n---")
+                .filter(|doc| !doc.contains(&format!("name: {name}")))
+                .collect();
+            (file, kept.join("\n---").into_bytes())
+        })
+        .collect()
+}
+
+fn aio(registry: &TestRegistry, repo: &str, namespace: &str, extra: &str) -> String {
+    format!(
+        "resource \"flux_aio\" \"flux\" {{\n  namespace = \"{namespace}\"\n{extra}\n  distribution = {{\n    \
+         artifact = \"{}\"\n    insecure = true\n    credentials = {{ username = \"{USER}\", password = \"{PASSWORD}\" }}\n  }}\n}}\n",
+        registry.artifact(repo)
+    )
+}
+
+/// Runs `apply` while standing in for the kubelet, completing the rollout of the Deployment.
+fn apply_with_kubelet(wd: &WorkDir, cluster: &Cluster, namespace: &str) {
+    let mut child = wd
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tofu apply");
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        let _ = cluster.complete_rollout(namespace, "flux");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "apply failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn flux_crds(cluster: &Cluster) -> Vec<String> {
+    cluster
+        .names(CRD, None)
+        .into_iter()
+        .filter(|n| n.contains(".toolkit.fluxcd.io") || n.contains("fluxcd.io"))
+        .collect()
+}
+
+fn container_images(cluster: &Cluster, ns: &str) -> Vec<String> {
+    let d = cluster.get(DEPLOYMENT, Some(ns), "flux").expect("deployment");
+    d["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["image"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn install_upgrade_prune_and_safe_uninstall() {
+    let _serial = serial();
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let registry = registry();
+    let ns = "flux-lifecycle";
+    let wd = WorkDir::new(bed, "aio-lifecycle");
+    wd.main_tf(&aio(&registry, "flux-manifests", ns, "  version = \"2.8.x\""));
+    apply_with_kubelet(&wd, &cluster, ns);
+
+    let values = wd.resource_values("flux_aio.flux").unwrap();
+    assert_eq!(values["resolved_version"], "2.8.0");
+    assert!(values["artifact_digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(
+        values["images"]["helm-controller"],
+        "ghcr.io/fluxcd/helm-controller:v1.5.0"
+    );
+    let crds = flux_crds(&cluster);
+    assert!(!crds.contains(&"externalartifacts.source.toolkit.fluxcd.io".to_owned()));
+    assert!(crds.contains(&"kustomizations.kustomize.toolkit.fluxcd.io".to_owned()));
+    assert!(container_images(&cluster, ns).contains(&"ghcr.io/fluxcd/source-controller:v1.8.0".to_owned()));
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "second plan must be empty:\n{plan}");
+
+    // Upgrade: a newer release matching the range plans an upgrade of images and CRDs.
+    wd.main_tf(&aio(&registry, "flux-manifests", ns, "  version = \"2.x\""));
+    let (changes, plan) = wd.plan_changes();
+    assert!(changes, "{plan}");
+    assert!(
+        plan.stdout.contains("\"2.8.0\" -> \"2.9.4\""),
+        "the plan shows the version change:\n{plan}"
+    );
+    assert!(
+        plan.stdout
+            .contains("source-controller:v1.8.0\" -> \"ghcr.io/fluxcd/source-controller:v1.9.4"),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout.contains("externalartifacts.source.toolkit.fluxcd.io"),
+        "the new CRD is planned:\n{plan}"
+    );
+    apply_with_kubelet(&wd, &cluster, ns);
+    assert!(flux_crds(&cluster).contains(&"externalartifacts.source.toolkit.fluxcd.io".to_owned()));
+    assert!(container_images(&cluster, ns).contains(&"ghcr.io/fluxcd/source-controller:v1.9.4".to_owned()));
+
+    // Back to the older release: the CRD it lacks is pruned.
+    wd.main_tf(&aio(&registry, "flux-manifests", ns, "  version = \"2.8.0\""));
+    apply_with_kubelet(&wd, &cluster, ns);
+    assert!(
+        !flux_crds(&cluster).contains(&"externalartifacts.source.toolkit.fluxcd.io".to_owned()),
+        "pruned"
+    );
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "{plan}");
+
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(
+        flux_crds(&cluster).is_empty(),
+        "no Flux CRD left: {:?}",
+        flux_crds(&cluster)
+    );
+    assert!(cluster.get(NAMESPACE, None, ns).is_none(), "namespace gone");
+    assert!(cluster.get(CLUSTER_ROLE_BINDING, None, "flux").is_none());
+}
+
+#[test]
+fn drift_is_repaired_and_a_plan_with_the_registry_down_uses_the_cache() {
+    let _serial = serial();
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let mut registry = registry();
+    let ns = "flux-drift";
+    let wd = WorkDir::new(bed, "aio-drift");
+    wd.main_tf(&aio(
+        &registry,
+        "flux-gotk",
+        ns,
+        "  wait = false\n  expose = { source_server = true }",
+    ));
+    wd.apply();
+    assert_eq!(
+        wd.resource_values("flux_aio.flux").unwrap()["resolved_version"],
+        "2.9.4"
+    );
+
+    cluster.strategic_patch(
+        DEPLOYMENT,
+        Some(ns),
+        "flux",
+        serde_json::json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "source-controller", "args": ["--log-level=debug"]}]}}}}),
+    );
+    cluster.delete(
+        acceptance_tests::cluster::kinds::SERVICE,
+        Some(ns),
+        "source-controller",
+    );
+    cluster.delete(CRD, None, "buckets.source.toolkit.fluxcd.io");
+    let (changes, plan) = wd.plan_changes();
+    assert!(changes, "{plan}");
+    for key in [
+        format!("apps/v1/Deployment/{ns}/flux"),
+        format!("/v1/Service/{ns}/source-controller"),
+        "apiextensions.k8s.io/v1/CustomResourceDefinition//buckets.source.toolkit.fluxcd.io".to_owned(),
+    ] {
+        assert!(
+            plan.stdout.contains(&key),
+            "drift of {key} shows in the plan:\n{plan}"
+        );
+    }
+    wd.apply();
+    let d = cluster.get(DEPLOYMENT, Some(ns), "flux").unwrap();
+    assert!(
+        d["spec"]["template"]["spec"]["containers"][0]["args"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 5,
+        "args restored"
+    );
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "repaired:\n{plan}");
+
+    registry.stop();
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "the cache serves the plan:\n{plan}");
+    assert!(
+        plan.stderr.contains("planned from the cache") || plan.stdout.contains("planned from the cache"),
+        "{plan}"
+    );
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+#[test]
+fn import_and_orphan_destroy() {
+    let _serial = serial();
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    // Credentials are secrets: an import cannot read them back, so this registry has none.
+    let registry = registry_with(false);
+    let ns = "flux-import";
+    let config = aio(
+        &registry,
+        "flux-manifests",
+        ns,
+        "  version = \"2.9.4\"\n  wait = false\n  log_level = \"debug\"\n  deletion_policy = \"orphan\"",
+    )
+    .replace(
+        &format!("    credentials = {{ username = \"{USER}\", password = \"{PASSWORD}\" }}\n"),
+        "",
+    );
+    let created = WorkDir::new(bed, "aio-import-a");
+    created.main_tf(&config);
+    created.apply();
+
+    let imported = WorkDir::new(bed, "aio-import-b");
+    imported.main_tf(&config);
+    imported.ok(&["import", "-no-color", "flux_aio.flux", &format!("{ns}/flux")]);
+    let values = imported.resource_values("flux_aio.flux").unwrap();
+    assert_eq!(values["resolved_version"], "2.9.4");
+    assert_eq!(values["log_level"], "debug");
+    let (changes, plan) = imported.plan_changes();
+    assert!(!changes, "plan after import must be empty:\n{plan}");
+
+    imported.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(
+        cluster.get(DEPLOYMENT, Some(ns), "flux").is_some(),
+        "orphan leaves Flux running"
+    );
+    assert!(!flux_crds(&cluster).is_empty());
+    // Clean up with the safe uninstall.
+    created.main_tf(&config.replace("\"orphan\"", "\"delete\""));
+    created.apply();
+    created.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(flux_crds(&cluster).is_empty());
+}
+
+#[test]
+fn bad_versions_and_credentials_get_clear_errors() {
+    let _serial = serial();
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let registry = registry();
+    let wd = WorkDir::new(bed, "aio-bad");
+    wd.main_tf(&aio(
+        &registry,
+        "flux-manifests",
+        "flux-bad",
+        "  version = \"2.7.x\"",
+    ));
+    let plan = wd.run(&["plan", "-no-color"]);
+    assert_ne!(plan.code, 0);
+    assert!(
+        plan.stderr.contains("version") && plan.stderr.contains("2.7.x"),
+        "{plan}"
+    );
+
+    wd.main_tf(&aio(&registry, "flux-manifests", "flux-bad", "").replace(PASSWORD, "wrong"));
+    let plan = wd.run(&["plan", "-no-color"]);
+    assert_ne!(plan.code, 0);
+    assert!(
+        plan.stderr.contains("credentials"),
+        "names the attribute:\n{plan}"
+    );
+
+    wd.main_tf(&aio(&registry, "flux-manifests", "flux-bad", "  image_pull_secrets = [\"a\"]\n  image_pull_secret = { registry = \"r\", username = \"u\", password = \"p\" }"));
+    let validate = wd.run(&["validate", "-no-color"]);
+    assert_ne!(validate.code, 0, "{validate}");
+    assert!(validate.stderr.contains("image_pull_secret"), "{validate}");
+    assert!(
+        cluster.get(NAMESPACE, None, "flux-bad").is_none(),
+        "nothing applied"
+    );
+}
