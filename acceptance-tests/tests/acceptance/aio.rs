@@ -8,8 +8,42 @@ use std::sync::{Mutex, MutexGuard};
 const USER: &str = "flux";
 const PASSWORD: &str = "artifact-pull-pw";
 
+/// Removes what a flux_aio test installed even when it fails half way, so the next test starts
+/// from a clean cluster.
+pub struct Cleanup<'a> {
+    cluster: &'a Cluster,
+    namespaces: Vec<&'static str>,
+}
+
+impl<'a> Cleanup<'a> {
+    /// Cleans up `namespaces` and every Flux CRD on drop.
+    pub fn new(cluster: &'a Cluster, namespaces: &[&'static str]) -> Self {
+        Self {
+            cluster,
+            namespaces: namespaces.to_vec(),
+        }
+    }
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        for ns in &self.namespaces {
+            if self.cluster.get(NAMESPACE, None, ns).is_some() {
+                self.cluster.delete(NAMESPACE, None, ns);
+            }
+        }
+        for crd in flux_crds(self.cluster) {
+            self.cluster.delete(CRD, None, &crd);
+        }
+        let _ = self
+            .cluster
+            .get(CLUSTER_ROLE_BINDING, None, "flux")
+            .map(|_| self.cluster.delete(CLUSTER_ROLE_BINDING, None, "flux"));
+    }
+}
+
 /// flux_aio installs cluster-wide CRDs: its tests run one at a time.
-fn serial() -> MutexGuard<'static, ()> {
+pub fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -21,7 +55,7 @@ fn registry() -> TestRegistry {
     registry_with(true)
 }
 
-fn registry_with(auth: bool) -> TestRegistry {
+pub fn registry_with(auth: bool) -> TestRegistry {
     let registry = TestRegistry::start(&RegistryOptions {
         credentials: auth.then(|| (USER.into(), PASSWORD.into())),
         tls: None,
@@ -93,8 +127,15 @@ fn aio(registry: &TestRegistry, repo: &str, namespace: &str, extra: &str) -> Str
 
 /// Runs `apply` while standing in for the kubelet, completing the rollout of the Deployment.
 fn apply_with_kubelet(wd: &WorkDir, cluster: &Cluster, namespace: &str) {
+    apply_with_kubelet_args(wd, cluster, namespace, &[]);
+}
+
+/// [`apply_with_kubelet`] with extra CLI arguments.
+pub fn apply_with_kubelet_args(wd: &WorkDir, cluster: &Cluster, namespace: &str, extra: &[&str]) {
+    let mut args = vec!["apply", "-auto-approve", "-no-color"];
+    args.extend_from_slice(extra);
     let mut child = wd
-        .command(&["apply", "-auto-approve", "-no-color"])
+        .command(&args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -115,7 +156,7 @@ fn apply_with_kubelet(wd: &WorkDir, cluster: &Cluster, namespace: &str) {
     );
 }
 
-fn flux_crds(cluster: &Cluster) -> Vec<String> {
+pub fn flux_crds(cluster: &Cluster) -> Vec<String> {
     cluster
         .names(CRD, None)
         .into_iter()
@@ -137,6 +178,7 @@ fn container_images(cluster: &Cluster, ns: &str) -> Vec<String> {
 fn install_upgrade_prune_and_safe_uninstall() {
     let _serial = serial();
     let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _cleanup = Cleanup::new(&cluster, &["flux-lifecycle"]);
     let registry = registry();
     let ns = "flux-lifecycle";
     let wd = WorkDir::new(bed, "aio-lifecycle");
@@ -202,6 +244,7 @@ fn install_upgrade_prune_and_safe_uninstall() {
 fn drift_is_repaired_and_a_plan_with_the_registry_down_uses_the_cache() {
     let _serial = serial();
     let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _cleanup = Cleanup::new(&cluster, &["flux-drift"]);
     let mut registry = registry();
     let ns = "flux-drift";
     let wd = WorkDir::new(bed, "aio-drift");
@@ -269,6 +312,7 @@ fn drift_is_repaired_and_a_plan_with_the_registry_down_uses_the_cache() {
 fn import_and_orphan_destroy() {
     let _serial = serial();
     let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _cleanup = Cleanup::new(&cluster, &["flux-import"]);
     // Credentials are secrets: an import cannot read them back, so this registry has none.
     let registry = registry_with(false);
     let ns = "flux-import";
@@ -312,6 +356,7 @@ fn import_and_orphan_destroy() {
 fn bad_versions_and_credentials_get_clear_errors() {
     let _serial = serial();
     let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _cleanup = Cleanup::new(&cluster, &["flux-bad"]);
     let registry = registry();
     let wd = WorkDir::new(bed, "aio-bad");
     wd.main_tf(&aio(
@@ -341,6 +386,131 @@ fn bad_versions_and_credentials_get_clear_errors() {
     assert!(validate.stderr.contains("image_pull_secret"), "{validate}");
     assert!(
         cluster.get(NAMESPACE, None, "flux-bad").is_none(),
+        "nothing applied"
+    );
+}
+
+#[test]
+fn adopts_objects_of_another_field_manager_and_times_out_naming_the_deployment() {
+    let _serial = serial();
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _cleanup = Cleanup::new(&cluster, &["flux-adopt"]);
+    let registry = registry();
+    let ns = "flux-adopt";
+    // An existing install by another tool: the namespace and a ServiceAccount with its labels.
+    cluster.create(
+        NAMESPACE,
+        None,
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": ns, "labels": {"app.kubernetes.io/managed-by": "Helm"}}}),
+    );
+    cluster.create(
+        acceptance_tests::cluster::kinds::SERVICE_ACCOUNT,
+        Some(ns),
+        serde_json::json!({
+        "apiVersion": "v1", "kind": "ServiceAccount",
+        "metadata": {"name": "flux", "namespace": ns, "labels": {"app.kubernetes.io/managed-by": "Helm"}}}),
+    );
+
+    // No kubelet stand-in this time: the rollout never completes, and the wait says so.
+    let wd = WorkDir::new(bed, "aio-adopt");
+    wd.main_tf(&aio(
+        &registry,
+        "flux-manifests",
+        ns,
+        "  timeouts {\n    create = \"4s\"\n  }",
+    ));
+    let apply = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(apply.code, 0, "{apply}");
+    assert!(
+        apply.stderr.contains(&format!("Deployment {ns}/flux")),
+        "the timeout names the object:\n{apply}"
+    );
+    assert!(
+        apply.stderr.contains("rollout not observed yet"),
+        "and why:\n{apply}"
+    );
+    let sa = cluster
+        .get(
+            acceptance_tests::cluster::kinds::SERVICE_ACCOUNT,
+            Some(ns),
+            "flux",
+        )
+        .unwrap();
+    assert_eq!(
+        sa["metadata"]["labels"]["app.kubernetes.io/managed-by"], "flux-provider",
+        "adopted"
+    );
+
+    // The objects were applied, so the state holds them; once the rollout completes, the next
+    // apply converges.
+    apply_with_kubelet(&wd, &cluster, ns);
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "{plan}");
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(cluster.get(NAMESPACE, None, ns).is_none());
+}
+
+#[test]
+fn bad_input_is_rejected_before_anything_is_applied() {
+    let _serial = serial();
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _cleanup = Cleanup::new(&cluster, &["flux-bad-input"]);
+    let registry = registry();
+    let cases = [
+        ("security_profile = \"locked\"", "security_profile"),
+        (
+            "workload_identity = { provider = \"oracle\", identity = \"x\" }",
+            "workload_identity.provider",
+        ),
+        (
+            "resources = { requests = { memory = \"64MB\" } }",
+            "resources.requests.memory",
+        ),
+        (
+            "persistence = { enabled = true, size = \"8G\" }",
+            "persistence.size",
+        ),
+    ];
+    for (setting, attribute) in cases {
+        let wd = WorkDir::new(bed, "aio-bad-input");
+        wd.main_tf(&aio(
+            &registry,
+            "flux-manifests",
+            "flux-bad-input",
+            &format!("  {setting}"),
+        ));
+        let validate = wd.run(&["validate", "-no-color"]);
+        assert_ne!(validate.code, 0, "{setting}: {validate}");
+        assert!(
+            validate.stderr.contains(attribute),
+            "{setting}: names {attribute}:\n{validate}"
+        );
+    }
+    // An artifact that holds no Flux manifests.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let reference = format!("{}:v2.9.5", registry.artifact("not-flux"));
+    rt.block_on(distribution::testing::push_artifact(
+        &reference,
+        vec![("README.md".into(), b"not flux".to_vec())],
+        Some((USER.into(), PASSWORD.into())),
+        true,
+    ))
+    .unwrap();
+    let wd = WorkDir::new(bed, "aio-not-flux");
+    wd.main_tf(&aio(&registry, "not-flux", "flux-bad-input", ""));
+    let plan = wd.run(&["plan", "-no-color"]);
+    assert_ne!(plan.code, 0, "{plan}");
+    let stderr = plan.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        stderr.contains("not-flux") && stderr.contains("no flux manifests"),
+        "{plan}"
+    );
+    assert!(
+        cluster.get(NAMESPACE, None, "flux-bad-input").is_none(),
         "nothing applied"
     );
 }

@@ -81,7 +81,12 @@ pub fn project(desired: &Value, live: &Value) -> Value {
         (Value::Object(d), Value::Object(l)) => Value::Object(
             d.iter()
                 .filter(|(_, dv)| !dv.is_null())
-                .filter_map(|(k, dv)| l.get(k).map(|lv| (k.clone(), project(dv, lv))))
+                .filter_map(|(k, dv)| match l.get(k) {
+                    Some(lv) => Some((k.clone(), project(dv, lv))),
+                    // The server drops zero values of `omitempty` fields (`hostNetwork: false`).
+                    None if is_zero(dv) => Some((k.clone(), dv.clone())),
+                    None => None,
+                })
                 .collect(),
         ),
         (Value::Array(d), Value::Array(l)) if d.len() == l.len() => {
@@ -90,6 +95,18 @@ pub fn project(desired: &Value, live: &Value) -> Value {
         (Value::String(d), Value::String(l)) if d != l && quantities_equal(d, l) => Value::String(d.clone()),
         (Value::Number(d), Value::Number(l)) if d.as_f64() == l.as_f64() => Value::Number(d.clone()),
         _ => live.clone(),
+    }
+}
+
+/// Whether a value is what Go's `omitempty` leaves out.
+fn is_zero(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Null => true,
     }
 }
 
@@ -160,6 +177,15 @@ mod tests {
         assert_ne!(digest(&project(&desired, &edited)), digest(&desired));
         let missing = json!({"kind": "ResourceQuota", "metadata": {"name": "q"}});
         assert_ne!(digest(&project(&desired, &missing)), digest(&desired));
+    }
+
+    #[test]
+    fn omitted_zero_values_are_not_drift() {
+        let desired = json!({"spec": {"hostNetwork": false, "replicas": 1}});
+        let live = json!({"spec": {"replicas": 1}});
+        assert_eq!(digest(&project(&desired, &live)), digest(&desired));
+        let desired = json!({"spec": {"hostNetwork": true}});
+        assert_ne!(digest(&project(&desired, &live)), digest(&desired));
     }
 
     #[test]

@@ -1,0 +1,23 @@
+# Bare metal (the seed's "Bare Metal" tab): Flux runs on the host network, so it works before
+# a CNI is installed. On clusters without kube-proxy, point the controllers at the API server
+# directly with KUBERNETES_SERVICE_HOST/PORT. (Installing Cilium through flux_helm_release comes
+# with that resource.)
+variable "api_server_host" {
+  description = "API server address for clusters without kube-proxy; empty to rely on kube-proxy."
+  type        = string
+  default     = ""
+}
+
+resource "flux_aio" "flux" {
+  namespace = "flux-system"
+  distribution = {
+    artifact = var.flux_artifact
+    insecure = var.flux_artifact_insecure
+  }
+  host_network     = true
+  security_profile = "privileged"
+  env = var.api_server_host == "" ? {} : {
+    KUBERNETES_SERVICE_HOST = var.api_server_host
+    KUBERNETES_SERVICE_PORT = "6443"
+  }
+}
