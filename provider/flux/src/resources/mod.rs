@@ -354,6 +354,7 @@ impl<R: FluxResource> Managed<R> {
                 diagnostics: diags,
             };
         };
+        let requests_before = engine.requests();
         let applied = match engine.apply_staged(&rendered.objects, &deadline).await {
             Ok(live) => live,
             Err(failure) => {
@@ -407,6 +408,13 @@ impl<R: FluxResource> Managed<R> {
                 diags.push(engine_diagnostic(operation, &e));
             }
         }
+        tracing::info!(
+            resource = R::TYPE_NAME,
+            operation,
+            api_requests = engine.requests() - requests_before,
+            peak_rss_kib = peak_rss_kib(),
+            "apply finished"
+        );
         ApplyResponse {
             state: Some(state_with(&rendered.digests)),
             diagnostics: diags,
@@ -535,6 +543,7 @@ impl<R: FluxResource> Resource for Managed<R> {
         let mut keys: Vec<&String> = prior_objects.keys().chain(rendered.digests.keys()).collect();
         keys.sort();
         keys.dedup();
+        let requests_before = engine.requests();
         let mut found = BTreeMap::new();
         for key in keys {
             let Ok(r) = ObjectRef::parse(key) else { continue };
@@ -559,6 +568,13 @@ impl<R: FluxResource> Resource for Managed<R> {
                 }
             }
         }
+        tracing::info!(
+            resource = R::TYPE_NAME,
+            objects = found.len(),
+            api_requests = engine.requests() - requests_before,
+            peak_rss_kib = peak_rss_kib(),
+            "refresh finished"
+        );
         if found.is_empty() && !prior_objects.is_empty() {
             return ReadResponse {
                 state: None,
@@ -623,6 +639,18 @@ impl<R: FluxResource> Resource for Managed<R> {
             diagnostics: diags,
         }
     }
+}
+
+/// The process's peak resident set size (`VmHWM`), for the benchmark's log lines.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// The labels and annotations two live objects of one instance share, minus the provider's
