@@ -230,11 +230,45 @@ fn install_upgrade_prune_and_safe_uninstall() {
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "{plan}");
 
+    // What Flux would have left behind: a Kustomization holding Flux's finalizer (which nothing
+    // removes once the controllers are gone), and a workload it deployed elsewhere.
+    cluster.create(
+        (
+            "kustomize.toolkit.fluxcd.io/v1",
+            "Kustomization",
+            "kustomizations",
+        ),
+        Some(ns),
+        serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": ns, "finalizers": ["finalizers.fluxcd.io"]},
+            "spec": {"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "x"}}}),
+    );
+    cluster.create(
+        ("v1", "ConfigMap", "configmaps"),
+        Some("default"),
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "deployed-by-flux",
+            "labels": {"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": ns}}}),
+    );
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
     assert!(
         flux_crds(&cluster).is_empty(),
         "no Flux CRD left: {:?}",
         flux_crds(&cluster)
+    );
+    assert!(
+        cluster
+            .get(
+                ("v1", "ConfigMap", "configmaps"),
+                Some("default"),
+                "deployed-by-flux"
+            )
+            .is_some(),
+        "workloads Flux deployed stay"
+    );
+    cluster.delete(
+        ("v1", "ConfigMap", "configmaps"),
+        Some("default"),
+        "deployed-by-flux",
     );
     assert!(cluster.get(NAMESPACE, None, ns).is_none(), "namespace gone");
     assert!(cluster.get(CLUSTER_ROLE_BINDING, None, "flux").is_none());
@@ -512,5 +546,81 @@ fn bad_input_is_rejected_before_anything_is_applied() {
     assert!(
         cluster.get(NAMESPACE, None, "flux-bad-input").is_none(),
         "nothing applied"
+    );
+}
+
+/// A registry behind TLS with a private CA: `distribution.ca` makes it trusted, and without it
+/// the plan fails with the TLS error rather than falling back to anything.
+#[test]
+fn a_registry_with_a_private_ca_works_with_distribution_ca() {
+    let bed = bed();
+    let pki = tempfile::tempdir().unwrap();
+    let sh = |cmd: &str| {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(pki.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sh(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=test-ca \
+        -keyout ca.key -out ca.crt -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null",
+    );
+    sh(
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=registry -keyout tls.key -out tls.csr 2>/dev/null \
+        && openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -out tls.crt \
+        -extfile <(printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1,DNS:localhost\\n') 2>/dev/null",
+    );
+    let read = |f: &str| std::fs::read_to_string(pki.path().join(f)).unwrap();
+    let registry = TestRegistry::start(&RegistryOptions {
+        credentials: None,
+        tls: Some((read("tls.crt"), read("tls.key"))),
+    })
+    .unwrap()
+    .expect("docker-registry");
+    let source = distribution::Source {
+        artifact: registry.artifact("flux-manifests").replace("http://", "oci://"),
+        registry: String::new(),
+        credentials: None,
+        insecure: false,
+        ca_pem: Some(read("ca.crt")),
+    };
+    let files = yaml_files(&testdata_dir().join("flux-manifests/v2.9.4")).unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(distribution::testing::push_artifact_to(&source, "v2.9.4", files))
+        .expect("push over TLS");
+
+    let hcl = |ca: &str| {
+        format!(
+            "resource \"flux_aio\" \"flux\" {{\n  namespace = \"flux-ca\"\n  version = \"2.9.4\"\n  distribution = {{\n    \
+             artifact = \"{}\"\n{ca}  }}\n}}\n",
+            source.artifact
+        )
+    };
+    let wd = WorkDir::new(bed, "aio-ca");
+    wd.write("ca.crt", &read("ca.crt"));
+    wd.main_tf(&hcl("    ca = file(\"ca.crt\")\n"));
+    let plan = wd.ok(&["plan", "-no-color"]);
+    assert!(
+        plan.stdout.contains("ghcr.io/fluxcd/source-controller:v1.9.4"),
+        "resolved over TLS:\n{plan}"
+    );
+
+    wd.main_tf(&hcl(""));
+    let plan = wd.run(&["plan", "-no-color"]);
+    assert_ne!(plan.code, 0, "{plan}");
+    let stderr = plan.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        stderr.to_lowercase().contains("tls") || stderr.contains("certificate"),
+        "{plan}"
     );
 }

@@ -39,7 +39,7 @@ fn source(s: &AioSettings) -> Source {
             .as_ref()
             .map(|c| (c.username.clone(), c.password.clone())),
         insecure: s.distribution.insecure,
-        ca_pem: None,
+        ca_pem: s.distribution.ca.clone(),
     }
 }
 
@@ -203,6 +203,7 @@ impl FluxResource for Aio {
             "artifact": r.settings.distribution.artifact,
             "registry": r.settings.distribution.registry,
             "insecure": r.settings.distribution.insecure,
+            "ca": r.settings.distribution.ca,
             "wait": common.wait,
             "deletion_policy": r.settings.deletion_policy.as_str(),
         });
@@ -322,6 +323,7 @@ impl FluxResource for Aio {
             ),
         ]);
         distribution.insert("credentials".to_owned(), Value::Null);
+        distribution.insert("ca".to_owned(), text("ca").map_or(Value::Null, Value::string));
         let mut attrs = BTreeMap::from([
             ("distribution".to_owned(), Value::Object(distribution)),
             (

@@ -84,6 +84,8 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::bool("insecure")
                     .default(Value::Bool(false))
                     .describe("Pull the distribution artifact over plain HTTP."),
+                Attribute::string("ca")
+                    .describe("PEM CA bundle the registry's certificate is verified against (a self-hosted registry or mirror)."),
             ],
         ))
         .describe("Where the Flux distribution (CRDs and default controller images) comes from."),

@@ -105,6 +105,8 @@ pub struct DistributionSettings {
     pub credentials: Option<Credentials>,
     /// Plain-HTTP registry.
     pub insecure: bool,
+    /// PEM CA bundle of the registry.
+    pub ca: Option<String>,
 }
 
 impl Default for DistributionSettings {
@@ -114,6 +116,7 @@ impl Default for DistributionSettings {
             registry: DEFAULT_REGISTRY.to_owned(),
             credentials: None,
             insecure: false,
+            ca: None,
         }
     }
 }
@@ -562,6 +565,11 @@ pub fn settings(v: &Value) -> AioSettings {
                 password: string_or(dist.get("credentials").get("password"), ""),
             }),
             insecure: flag(dist, "insecure"),
+            ca: dist
+                .get("ca")
+                .as_str()
+                .filter(|c| !c.trim().is_empty())
+                .map(str::to_owned),
         },
         controllers: Controllers {
             source: controller(ctl.get("source"), &d.controllers.source, true),
