@@ -683,6 +683,15 @@ pub fn shared_user_metadata(
     )
 }
 
+/// Reads the object with inventory key `key` for an import.
+///
+/// # Errors
+/// A diagnostic when the key is malformed or the read fails.
+pub async fn read_for_import(engine: &Engine, key: String) -> Result<Option<DynamicObject>, Diagnostic> {
+    let r = ObjectRef::parse(&key).map_err(|e| import_error(e.to_string()))?;
+    engine.get(&r).await.map_err(|e| engine_diagnostic("import", &e))
+}
+
 /// An error diagnostic for an import that found something unexpected.
 #[must_use]
 pub fn import_error(what: String) -> Diagnostic {

@@ -2,11 +2,13 @@
 //! `flux-tenant` module does (RENDERING.md §7): Namespace, ServiceAccount, RoleBinding to
 //! `admin`, ResourceQuota on Flux objects, and a ClusterRoleBinding for `cluster-admin` tenants.
 
-use super::{Common, Context, FluxResource, import_error, shared_user_metadata, string_map_value};
+use super::{
+    Common, Context, FluxResource, import_error, read_for_import, shared_user_metadata, string_map_value,
+};
 use crate::VERSION;
 use crate::render::{Meta, object};
 use async_trait::async_trait;
-use engine::{Engine, ObjectRef};
+use engine::Engine;
 use kube::api::DynamicObject;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -100,13 +102,7 @@ impl FluxResource for Tenant {
         namespace: &str,
         name: &str,
     ) -> Result<BTreeMap<String, Value>, Diagnostic> {
-        let read = |key: String| async move {
-            let r = ObjectRef::parse(&key).map_err(|e| import_error(e.to_string()))?;
-            engine
-                .get(&r)
-                .await
-                .map_err(|e| crate::error::engine_diagnostic("import", &e))
-        };
+        let read = |key: String| read_for_import(engine, key);
         let ns = read(format!("/v1/Namespace//{namespace}"))
             .await?
             .ok_or_else(|| import_error(format!("namespace {namespace:?} does not exist")))?;
@@ -293,7 +289,7 @@ mod tests {
         let a = render(&common("t", "ns"), &settings("namespace-admin"));
         let b = render(&common("t", "ns"), &settings("cluster-admin"));
         assert_eq!(a.len() + 1, b.len());
-        let extra = ObjectRef::of(&b[4]);
+        let extra = engine::ObjectRef::of(&b[4]);
         assert_eq!(
             extra.key(),
             "rbac.authorization.k8s.io/v1/ClusterRoleBinding//t-ns"

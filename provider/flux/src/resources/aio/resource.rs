@@ -3,7 +3,8 @@
 
 use super::{AioSettings, attributes, images, missing_images, settings, validate};
 use crate::resources::{
-    Common, Context, FluxResource, Phase, import_error, shared_user_metadata, string_map_value,
+    Common, Context, FluxResource, Phase, import_error, read_for_import, shared_user_metadata,
+    string_map_value,
 };
 use async_trait::async_trait;
 use distribution::{Cache, Resolved, Source, VersionRange};
@@ -251,13 +252,7 @@ impl FluxResource for Aio {
         namespace: &str,
         name: &str,
     ) -> Result<BTreeMap<String, Value>, Diagnostic> {
-        let get = |key: String| async move {
-            let r = ObjectRef::parse(&key).map_err(|e| import_error(e.to_string()))?;
-            engine
-                .get(&r)
-                .await
-                .map_err(|e| crate::error::engine_diagnostic("import", &e))
-        };
+        let get = |key: String| read_for_import(engine, key);
         let deployment = get(format!("apps/v1/Deployment/{namespace}/{name}"))
             .await?
             .ok_or_else(|| import_error(format!("no Flux AIO Deployment {namespace}/{name}")))?;
