@@ -3,6 +3,8 @@
 //! shared apply engine.
 
 pub mod aio;
+pub mod helm_release;
+pub mod sync;
 pub mod tenant;
 
 use crate::config::Shared;

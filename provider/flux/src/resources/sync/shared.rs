@@ -1,0 +1,479 @@
+//! The Kustomization half that `flux_git_sync` and `flux_oci_sync` share (RENDERING.md §4.2,
+//! §5.2): the `sync` options, `substitute`, `substitute_from`, `patches` and `decryption`, with
+//! their attributes, decoding, checks and rendering.
+
+use crate::render::{Meta, object};
+use base64::Engine as _;
+use kube::api::DynamicObject;
+use serde_json::{Map, json};
+use std::collections::BTreeMap;
+use tfplugin::cty::Value;
+use tfplugin::diag::Diagnostics;
+use tfplugin::path::AttributePath;
+use tfplugin::schema::validators;
+use tfplugin::schema::{Attribute, AttributeKind, Nesting};
+
+/// Default of `sync.interval`: how often the Kustomization reconciles.
+pub const DEFAULT_SYNC_INTERVAL: &str = "60m";
+/// Default of `sync.timeout`.
+pub const DEFAULT_TIMEOUT: &str = "3m";
+/// Default of `sync.retry_interval`.
+pub const DEFAULT_RETRY_INTERVAL: &str = "5m";
+/// Default of the source interval (`git.interval`, `artifact.interval`).
+pub const DEFAULT_SOURCE_INTERVAL: &str = "1m";
+/// The kinds `substitute_from` entries may name.
+pub const SUBSTITUTE_KINDS: &[&str] = &["ConfigMap", "Secret"];
+/// The decryption providers Flux supports.
+pub const DECRYPTION_PROVIDERS: &[&str] = &["sops"];
+
+/// An RFC 1123 label, or empty (unset).
+const OPTIONAL_LABEL_RE: &str = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$";
+/// An RFC 1123 subdomain, or empty (unset).
+const OPTIONAL_SUBDOMAIN_RE: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$";
+
+/// `sync`: how the Kustomization applies the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// `spec.path` (`git.path` for git, `sync.path` for OCI).
+    pub path: String,
+    /// `spec.prune`.
+    pub prune: bool,
+    /// `spec.wait`: health-check every applied object.
+    pub wait: bool,
+    /// `spec.timeout`, a Go duration.
+    pub timeout: String,
+    /// `spec.retryInterval`, a Go duration.
+    pub retry_interval: String,
+    /// `spec.interval`, a Go duration.
+    pub interval: String,
+    /// `spec.serviceAccountName`; omitted when empty.
+    pub service_account_name: String,
+    /// `spec.targetNamespace`; omitted when empty.
+    pub target_namespace: String,
+    /// `spec.dependsOn`.
+    pub depends_on: Vec<DependsOn>,
+}
+
+/// One `sync.depends_on` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DependsOn {
+    /// Name of the Kustomization depended on.
+    pub name: String,
+    /// Its namespace; omitted when empty (the same namespace).
+    pub namespace: String,
+}
+
+/// One `substitute_from` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubstituteFrom {
+    /// `ConfigMap` or `Secret`.
+    pub kind: String,
+    /// Object name.
+    pub name: String,
+    /// `optional`; omitted when unset.
+    pub optional: Option<bool>,
+}
+
+/// One `patches` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Patch {
+    /// The patch document as a compact JSON string (the input string as is when it does not
+    /// parse, which validation rejects).
+    pub patch: String,
+    /// The target selector, camelCase keys, only the fields given.
+    pub target: BTreeMap<String, String>,
+}
+
+/// `decryption`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decryption {
+    /// `sops`.
+    pub provider: String,
+    /// The Secret holding the decryption keys; omitted when empty.
+    pub secret_name: String,
+}
+
+/// The Kustomization options besides `sync`: post-build substitution, patches, decryption.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KustomizeOptions {
+    /// `substitute`: `postBuild.substitute`.
+    pub substitute: BTreeMap<String, String>,
+    /// `substitute_from`: `postBuild.substituteFrom`.
+    pub substitute_from: Vec<SubstituteFrom>,
+    /// `patches`.
+    pub patches: Vec<Patch>,
+    /// `decryption`.
+    pub decryption: Option<Decryption>,
+}
+
+/// The patch target fields: attribute name and Kustomization field name.
+const TARGET_FIELDS: &[(&str, &str)] = &[
+    ("group", "group"),
+    ("version", "version"),
+    ("kind", "kind"),
+    ("name", "name"),
+    ("namespace", "namespace"),
+    ("label_selector", "labelSelector"),
+    ("annotation_selector", "annotationSelector"),
+];
+
+/// The nested attribute with a default object made of its attributes' defaults (null where
+/// an attribute has none), so leaving the whole object out equals setting it to `{}`.
+pub(super) fn with_defaults(attr: Attribute) -> Attribute {
+    let default = match &attr.kind {
+        AttributeKind::Nested(Nesting::Single, attrs) => Value::Object(
+            attrs
+                .iter()
+                .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null)))
+                .collect(),
+        ),
+        _ => return attr,
+    };
+    attr.default(default)
+}
+
+/// A duration attribute with a default.
+pub(super) fn duration(name: &str, default: &str, description: &str) -> Attribute {
+    Attribute::string(name)
+        .default(Value::string(default))
+        .validate(validators::duration())
+        .describe(description)
+}
+
+/// The `sync` attribute; `with_path` adds `sync.path` (OCI; git takes `git.path`).
+#[must_use]
+pub fn sync_attribute(with_path: bool) -> Attribute {
+    let mut attrs = Vec::new();
+    if with_path {
+        attrs.push(
+            Attribute::string("path")
+                .default(Value::string("./"))
+                .describe("Path inside the artifact of the manifests to apply (Kustomization `spec.path`)."),
+        );
+    }
+    attrs.extend([
+        Attribute::bool("prune")
+            .default(Value::Bool(true))
+            .describe("Delete the objects that leave the source (Kustomization `spec.prune`)."),
+        Attribute::bool("wait")
+            .default(Value::Bool(true))
+            .describe("Health-check every applied object (Kustomization `spec.wait`)."),
+        duration(
+            "timeout",
+            DEFAULT_TIMEOUT,
+            "How long the Kustomization waits for apply and health checks, a Go duration.",
+        ),
+        duration(
+            "retry_interval",
+            DEFAULT_RETRY_INTERVAL,
+            "How soon a failed reconciliation is retried, a Go duration.",
+        ),
+        duration(
+            "interval",
+            DEFAULT_SYNC_INTERVAL,
+            "How often the Kustomization reconciles (drift correction), a Go duration.",
+        ),
+        Attribute::string("service_account_name")
+            .default(Value::string(""))
+            .validate(validators::matches(
+                OPTIONAL_SUBDOMAIN_RE,
+                "a ServiceAccount name, or empty",
+            ))
+            .describe(
+                "ServiceAccount the Kustomization impersonates when applying (tenants); none when empty.",
+            ),
+        Attribute::string("target_namespace")
+            .default(Value::string(""))
+            .validate(validators::matches(
+                OPTIONAL_LABEL_RE,
+                "a namespace name, or empty",
+            ))
+            .describe("Namespace set on every namespaced object applied; the manifests' own when empty."),
+        Attribute::nested(
+            "depends_on",
+            Nesting::List,
+            vec![
+                Attribute::string("name")
+                    .required()
+                    .validate(validators::rfc1123_subdomain())
+                    .describe("Name of the Kustomization this one waits for."),
+                Attribute::string("namespace")
+                    .validate(validators::matches(
+                        OPTIONAL_LABEL_RE,
+                        "a namespace name, or empty",
+                    ))
+                    .describe("Its namespace; this resource's namespace when unset."),
+            ],
+        )
+        .default(Value::List(Vec::new()))
+        .describe("Kustomizations that must be ready before this one is applied (`spec.dependsOn`)."),
+    ]);
+    with_defaults(Attribute::nested("sync", Nesting::Single, attrs))
+        .describe("How the Kustomization applies the source.")
+}
+
+/// `substitute`, `substitute_from`, `patches` and `decryption`.
+#[must_use]
+pub fn kustomize_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::string_map("substitute")
+            .describe("Variables substituted in the manifests after build (`postBuild.substitute`)."),
+        Attribute::nested(
+            "substitute_from",
+            Nesting::List,
+            vec![
+                Attribute::string("kind")
+                    .required()
+                    .validate(validators::one_of(SUBSTITUTE_KINDS))
+                    .describe("`ConfigMap` or `Secret`."),
+                Attribute::string("name")
+                    .required()
+                    .validate(validators::rfc1123_subdomain())
+                    .describe("Name of the ConfigMap or Secret, in this resource's namespace."),
+                Attribute::bool("optional")
+                    .describe("Do not fail when the object is missing."),
+            ],
+        )
+        .describe("ConfigMaps and Secrets whose data are substitution variables (`postBuild.substituteFrom`)."),
+        Attribute::nested(
+            "patches",
+            Nesting::List,
+            vec![
+                Attribute::string("patch")
+                    .required()
+                    .describe(
+                        "The patch as YAML or JSON (`yamlencode(...)`, `jsonencode(...)`): an object for a strategic \
+                         merge patch, a list for a JSON 6902 patch.",
+                    ),
+                Attribute::nested(
+                    "target",
+                    Nesting::Single,
+                    TARGET_FIELDS
+                        .iter()
+                        .map(|(attr, field)| {
+                            Attribute::string(attr).describe(&format!("Select objects by `{field}`."))
+                        })
+                        .collect(),
+                )
+                .describe("Objects the patch applies to; all objects (or as the patch names) when unset."),
+            ],
+        )
+        .describe("Patches applied to the manifests after build (Kustomization `spec.patches`)."),
+        Attribute::nested(
+            "decryption",
+            Nesting::Single,
+            vec![
+                Attribute::string("provider")
+                    .default(Value::string("sops"))
+                    .validate(validators::one_of(DECRYPTION_PROVIDERS))
+                    .describe("Decryption provider: `sops`."),
+                Attribute::string("secret_name")
+                    .validate(validators::rfc1123_subdomain())
+                    .describe("Secret holding the decryption keys (e.g. age or PGP); none when unset."),
+            ],
+        )
+        .describe("Decrypt SOPS-encrypted manifests (Kustomization `spec.decryption`)."),
+    ]
+}
+
+fn string(v: &Value, default: &str) -> String {
+    v.as_str().unwrap_or(default).to_owned()
+}
+
+/// Decodes `sync` of a wholly known value; `path` is the Kustomization path.
+#[must_use]
+pub fn sync_options(v: &Value, path: String) -> SyncOptions {
+    let sync = v.get("sync");
+    SyncOptions {
+        path,
+        prune: sync.get("prune").as_bool().unwrap_or(true),
+        wait: sync.get("wait").as_bool().unwrap_or(true),
+        timeout: string(sync.get("timeout"), DEFAULT_TIMEOUT),
+        retry_interval: string(sync.get("retry_interval"), DEFAULT_RETRY_INTERVAL),
+        interval: string(sync.get("interval"), DEFAULT_SYNC_INTERVAL),
+        service_account_name: string(sync.get("service_account_name"), ""),
+        target_namespace: string(sync.get("target_namespace"), ""),
+        depends_on: sync
+            .get("depends_on")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .map(|d| DependsOn {
+                name: string(d.get("name"), ""),
+                namespace: string(d.get("namespace"), ""),
+            })
+            .collect(),
+    }
+}
+
+/// Decodes `substitute`, `substitute_from`, `patches` and `decryption` of a wholly known value.
+#[must_use]
+pub fn kustomize_options(v: &Value) -> KustomizeOptions {
+    let decryption = v.get("decryption");
+    KustomizeOptions {
+        substitute: super::super::string_map(v.get("substitute")),
+        substitute_from: v
+            .get("substitute_from")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .map(|s| SubstituteFrom {
+                kind: string(s.get("kind"), ""),
+                name: string(s.get("name"), ""),
+                optional: s.get("optional").as_bool(),
+            })
+            .collect(),
+        patches: v
+            .get("patches")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                let text = string(p.get("patch"), "");
+                let target = p.get("target");
+                Patch {
+                    patch: compact_patch(&text).unwrap_or(text),
+                    target: TARGET_FIELDS
+                        .iter()
+                        .filter_map(|(attr, field)| {
+                            let value = target.get(attr).as_str().filter(|s| !s.is_empty())?;
+                            Some(((*field).to_owned(), value.to_owned()))
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        decryption: (!decryption.is_null()).then(|| Decryption {
+            provider: string(decryption.get("provider"), "sops"),
+            secret_name: string(decryption.get("secret_name"), ""),
+        }),
+    }
+}
+
+/// Parses a patch given as YAML or JSON into a compact JSON string; `None` unless it is an
+/// object (strategic merge) or a list (JSON 6902).
+#[must_use]
+pub fn compact_patch(text: &str) -> Option<String> {
+    let doc: serde_json::Value = serde_saphyr::from_str(text).ok()?;
+    (doc.is_object() || doc.is_array()).then(|| doc.to_string())
+}
+
+/// Checks the shared options of a configuration that may hold unknowns: each known patch must
+/// be a YAML or JSON object or list.
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    let Some(patches) = config.get("patches").as_list() else {
+        return;
+    };
+    for (i, p) in patches.iter().enumerate() {
+        let Some(text) = p.get("patch").as_str() else {
+            continue;
+        };
+        if compact_patch(text).is_none() {
+            diags.error_at(
+                AttributePath::root("patches").index(i).attr("patch"),
+                "Invalid patch",
+                format!(
+                    "patches[{i}].patch must be a YAML or JSON object (a strategic merge patch) or list (a JSON 6902 \
+                     patch), such as yamlencode({{...}}) or jsonencode([...]); got {text:?}."
+                ),
+            );
+        }
+    }
+}
+
+/// The Kustomization applying `sync.path` of the source `source_kind`/`name`
+/// (RENDERING.md §4.2), fields in the modules' order.
+#[must_use]
+pub fn kustomization(
+    meta: &Meta,
+    name: &str,
+    namespace: &str,
+    source_kind: &str,
+    sync: &SyncOptions,
+    k: &KustomizeOptions,
+) -> DynamicObject {
+    let mut spec = Map::new();
+    spec.insert("sourceRef".into(), json!({"kind": source_kind, "name": name}));
+    spec.insert("interval".into(), json!(sync.interval));
+    spec.insert("retryInterval".into(), json!(sync.retry_interval));
+    spec.insert("path".into(), json!(sync.path));
+    spec.insert("prune".into(), json!(sync.prune));
+    spec.insert("wait".into(), json!(sync.wait));
+    spec.insert("timeout".into(), json!(sync.timeout));
+    if !sync.service_account_name.is_empty() {
+        spec.insert("serviceAccountName".into(), json!(sync.service_account_name));
+    }
+    if !sync.target_namespace.is_empty() {
+        spec.insert("targetNamespace".into(), json!(sync.target_namespace));
+    }
+    let mut post_build = Map::new();
+    if !k.substitute.is_empty() {
+        post_build.insert("substitute".into(), json!(k.substitute));
+    }
+    if !k.substitute_from.is_empty() {
+        let from: Vec<serde_json::Value> = k
+            .substitute_from
+            .iter()
+            .map(|s| {
+                let mut m = Map::new();
+                m.insert("kind".into(), json!(s.kind));
+                m.insert("name".into(), json!(s.name));
+                if let Some(o) = s.optional {
+                    m.insert("optional".into(), json!(o));
+                }
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        post_build.insert("substituteFrom".into(), json!(from));
+    }
+    if !post_build.is_empty() {
+        spec.insert("postBuild".into(), serde_json::Value::Object(post_build));
+    }
+    if !sync.depends_on.is_empty() {
+        let deps: Vec<serde_json::Value> = sync
+            .depends_on
+            .iter()
+            .map(|d| {
+                let mut m = Map::new();
+                m.insert("name".into(), json!(d.name));
+                if !d.namespace.is_empty() {
+                    m.insert("namespace".into(), json!(d.namespace));
+                }
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        spec.insert("dependsOn".into(), json!(deps));
+    }
+    if let Some(d) = &k.decryption {
+        let mut m = Map::new();
+        m.insert("provider".into(), json!(d.provider));
+        if !d.secret_name.is_empty() {
+            m.insert("secretRef".into(), json!({"name": d.secret_name}));
+        }
+        spec.insert("decryption".into(), serde_json::Value::Object(m));
+    }
+    if !k.patches.is_empty() {
+        let patches: Vec<serde_json::Value> = k
+            .patches
+            .iter()
+            .map(|p| json!({"patch": p.patch, "target": p.target}))
+            .collect();
+        spec.insert("patches".into(), json!(patches));
+    }
+    object(
+        "kustomize.toolkit.fluxcd.io/v1",
+        "Kustomization",
+        meta.metadata(name, Some(namespace)),
+        json!({"spec": spec}),
+    )
+}
+
+/// The `.dockerconfigjson` of a generated registry Secret, in the exact format of the modules
+/// (RENDERING.md §2.3): values interpolated without JSON escaping.
+#[must_use]
+pub fn docker_config(registry: &str, username: &str, password: &str) -> String {
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    format!(
+        r#"{{"auths": {{"{registry}": {{"username": "{username}","password": "{password}","auth": "{auth}"}}}}}}"#
+    )
+}
