@@ -152,7 +152,7 @@ cmd_start() {
   echo $! >"$dir/kube-apiserver.pid"
   write_kubeconfig "$dir" "https://127.0.0.1:$api_port"
   wait_http "https://127.0.0.1:$api_port/readyz" "$pki" 180 kube-apiserver "$dir/logs/kube-apiserver.log"
-  "$KCM" --kubeconfig="$dir/kubeconfig" --controllers=namespace,garbagecollector,serviceaccount-token \
+  "$KCM" --kubeconfig="$dir/kubeconfig" --controllers=namespace-controller,garbage-collector-controller,serviceaccount-token-controller,persistentvolumeclaim-protection-controller \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --leader-elect=false --secure-port=0 --use-service-account-credentials=false \
     >"$dir/logs/kube-controller-manager.log" 2>&1 &
