@@ -88,3 +88,42 @@ pub fn to_yaml(objects: &[DynamicObject]) -> String {
         .collect::<Vec<_>>()
         .join("---\n")
 }
+
+/// The `.dockerconfigjson` of a generated registry Secret, in the exact format of the modules
+/// (RENDERING.md §2.3): values interpolated without JSON escaping.
+#[must_use]
+pub fn docker_config(registry: &str, username: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    format!(
+        r#"{{"auths": {{"{registry}": {{"username": "{username}","password": "{password}","auth": "{auth}"}}}}}}"#
+    )
+}
+
+/// The registry host of an `oci://` URL: element 2 of the URL split on `/` (RENDERING.md §2.3),
+/// e.g. `oci://ghcr.io/org/charts` → `ghcr.io`; empty if there is none.
+#[must_use]
+pub fn registry_host(url: &str) -> &str {
+    url.split('/').nth(2).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_hosts() {
+        assert_eq!(registry_host("oci://ghcr.io/org/repo"), "ghcr.io");
+        assert_eq!(registry_host("oci://localhost:5000/charts"), "localhost:5000");
+        assert_eq!(registry_host("oci://"), "");
+    }
+
+    #[test]
+    fn docker_config_is_not_json_escaped() {
+        // As the modules do: values are interpolated as they are.
+        assert_eq!(
+            docker_config("r", "u", "p\"q"),
+            r#"{"auths": {"r": {"username": "u","password": "p"q","auth": "dTpwInE="}}}"#
+        );
+    }
+}

@@ -160,6 +160,22 @@ impl Attribute {
         self.default = Some(value);
         self.optional_computed()
     }
+    /// For a single nested attribute: defaults to the object of its attributes' defaults (null
+    /// where one has none), so leaving the whole object out equals setting it to `{}`.
+    #[must_use]
+    pub fn default_from_nested(self) -> Self {
+        let default = match &self.kind {
+            AttributeKind::Nested(Nesting::Single, attrs) => Value::Object(
+                attrs
+                    .iter()
+                    .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null)))
+                    .collect(),
+            ),
+            _ => return self,
+        };
+        self.default(default)
+    }
+
     /// Redacted in CLI output.
     #[must_use]
     pub fn sensitive(mut self) -> Self {

@@ -3,9 +3,8 @@
 use super::settings::{
     AioSettings, Compatibility, Component, Controller, Resources, SecurityProfile, WorkloadProvider,
 };
-use crate::render::{Meta, object};
+use crate::render::{Meta, docker_config, object};
 use crate::resources::Common;
-use base64::Engine as _;
 use distribution::Distribution;
 use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
@@ -215,16 +214,6 @@ pub fn render(
         ));
     }
     objects
-}
-
-/// The `.dockerconfigjson` of a generated pull Secret, in the exact format of the modules
-/// (RENDERING §2.3): values interpolated without JSON escaping.
-#[must_use]
-pub(super) fn docker_config(registry: &str, username: &str, password: &str) -> String {
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-    format!(
-        r#"{{"auths": {{"{registry}": {{"username": "{username}","password": "{password}","auth": "{auth}"}}}}}}"#
-    )
 }
 
 /// A distribution CRD with the common labels and annotations added to its own.

@@ -13,7 +13,7 @@ use tfplugin::cty::{Number, Value};
 use tfplugin::diag::Diagnostics;
 use tfplugin::path::AttributePath;
 use tfplugin::schema::validators::{self, Matches};
-use tfplugin::schema::{Attribute, AttributeKind, Nesting, Validator};
+use tfplugin::schema::{Attribute, Nesting, Validator};
 
 /// An OCI repository address without tag or digest.
 const ARTIFACT_RE: &str = r"^oci://[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+$";
@@ -49,7 +49,7 @@ pub fn attributes() -> Vec<Attribute> {
                 "Flux version to install: an exact `X.Y.Z` or a range (`2.9.x`, `~2.9`, `>=2.7.0, <3.0.0`), resolved \
                  against the tags of `distribution.artifact`; a range resolving to a newer release plans an upgrade.",
             ),
-        with_defaults(Attribute::nested(
+        Attribute::nested(
             "distribution",
             Nesting::Single,
             vec![
@@ -87,10 +87,10 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::string("ca")
                     .describe("PEM CA bundle the registry's certificate is verified against (a self-hosted registry or mirror)."),
             ],
-        ))
+        ).default_from_nested()
         .describe("Where the Flux distribution (CRDs and default controller images) comes from."),
         controllers(),
-        with_defaults(Attribute::nested(
+        Attribute::nested(
             "expose",
             Nesting::Single,
             vec![
@@ -104,9 +104,9 @@ pub fn attributes() -> Vec<Attribute> {
                     .default(Value::Bool(false))
                     .describe("Render the `source-controller` Service (port 80 to the artifact server)."),
             ],
-        ))
+        ).default_from_nested()
         .describe("ClusterIP Services to expose from the Flux pod."),
-        with_defaults(Attribute::nested(
+        Attribute::nested(
             "proxy",
             Nesting::Single,
             vec![
@@ -118,7 +118,7 @@ pub fn attributes() -> Vec<Attribute> {
                     .default(Value::string(DEFAULT_NO_PROXY))
                     .describe("`NO_PROXY` of every controller (always set)."),
             ],
-        ))
+        ).default_from_nested()
         .describe("HTTP/S proxy settings of the controllers."),
         Attribute::string_map("env").describe(
             "Extra environment variables of every controller, after the default ones and sorted by name \
@@ -160,7 +160,7 @@ pub fn attributes() -> Vec<Attribute> {
             ],
         )
         .describe("Binds the Flux ServiceAccount to a cloud identity (for registries and KMS) with the provider's workload identity."),
-        with_defaults(Attribute::nested(
+        Attribute::nested(
             "reconcile",
             Nesting::Single,
             vec![
@@ -173,9 +173,9 @@ pub fn attributes() -> Vec<Attribute> {
                     .validate(validators::duration())
                     .describe("Interval at which objects waiting on dependencies are requeued (`--requeue-dependency`), as a Go duration."),
             ],
-        ))
+        ).default_from_nested()
         .describe("Reconciliation tuning of the controllers."),
-        with_defaults(Attribute::nested(
+        Attribute::nested(
             "persistence",
             Nesting::Single,
             vec![
@@ -190,9 +190,9 @@ pub fn attributes() -> Vec<Attribute> {
                     .validate(validators::matches(SIZE_RE, "whole gibibytes such as \"8Gi\""))
                     .describe("Requested storage of the claim, in whole gibibytes (`8Gi`)."),
             ],
-        ))
+        ).default_from_nested()
         .describe("Persistent artifact storage."),
-        with_defaults(Attribute::nested(
+        Attribute::nested(
             "tmpfs",
             Nesting::Single,
             vec![
@@ -206,7 +206,7 @@ pub fn attributes() -> Vec<Attribute> {
                     ))
                     .describe("Size limit of the RAM-backed `/tmp` (`512Mi`, `1Gi`); no limit when empty."),
             ],
-        ))
+        ).default_from_nested()
         .describe("RAM-backed `/tmp`."),
         resources("resources", Rule::Timoni, true).describe(
             "Resource requests and limits of every controller that does not set its own `controllers.<name>.resources`.",
@@ -279,7 +279,7 @@ pub fn attributes() -> Vec<Attribute> {
 
 /// `controllers`: one nested object per controller.
 fn controllers() -> Attribute {
-    with_defaults(Attribute::nested(
+    Attribute::nested(
         "controllers",
         Nesting::Single,
         vec![
@@ -301,7 +301,8 @@ fn controllers() -> Attribute {
             controller("notification", "notification-controller", true, Rule::Timoni, ""),
             controller("watcher", "source-watcher", true, Rule::Timoni, ""),
         ],
-    ))
+    )
+    .default_from_nested()
     .describe("Per-controller settings.")
 }
 
@@ -327,7 +328,8 @@ fn controller(name: &str, container: &str, has_enabled: bool, rule: Rule, gates:
                 "Feature gates of the {container} (`--feature-gates`), e.g. `A=true,B=false`; none when empty."
             )),
     );
-    with_defaults(Attribute::nested(name, Nesting::Single, attrs))
+    Attribute::nested(name, Nesting::Single, attrs)
+        .default_from_nested()
         .describe(&format!("Settings of the {container}."))
 }
 
@@ -408,20 +410,23 @@ fn resources(name: &str, rule: Rule, defaults: bool) -> Attribute {
         Attribute::nested(which, Nesting::Single, vec![cpu, memory])
     };
     if defaults {
-        with_defaults(Attribute::nested(
+        Attribute::nested(
             name,
             Nesting::Single,
             vec![
-                with_defaults(quantities(
+                quantities(
                     "requests",
                     Some(DEFAULT_REQUESTS_CPU),
                     Some(DEFAULT_REQUESTS_MEMORY),
-                ))
+                )
+                .default_from_nested()
                 .describe("Resource requests."),
-                with_defaults(quantities("limits", None, Some(DEFAULT_LIMITS_MEMORY)))
+                quantities("limits", None, Some(DEFAULT_LIMITS_MEMORY))
+                    .default_from_nested()
                     .describe("Resource limits."),
             ],
-        ))
+        )
+        .default_from_nested()
     } else {
         Attribute::nested(
             name,
@@ -432,21 +437,6 @@ fn resources(name: &str, rule: Rule, defaults: bool) -> Attribute {
             ],
         )
     }
-}
-
-/// The nested attribute with a default object made of its attributes' defaults (null where
-/// an attribute has none), so leaving the whole object out equals setting it to `{}`.
-fn with_defaults(attr: Attribute) -> Attribute {
-    let default = match &attr.kind {
-        AttributeKind::Nested(Nesting::Single, attrs) => Value::Object(
-            attrs
-                .iter()
-                .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null)))
-                .collect(),
-        ),
-        _ => return attr,
-    };
-    attr.default(default)
 }
 
 /// The default `tolerations`, as a value.

@@ -1,6 +1,5 @@
 //! Tests of the `flux_aio` schema, settings, validation and rendering.
 
-use super::render::docker_config;
 use super::validate::parse_quantity;
 use super::*;
 use crate::golden::assert_golden;
@@ -875,15 +874,6 @@ fn golden_image_pull_secret() {
         json!([{"name": "a"}, {"name": "b"}])
     );
     assert!(find(&objects, "Secret", "flux-image-pull").is_none());
-}
-
-#[test]
-fn docker_config_is_not_json_escaped() {
-    // As the modules do: values are interpolated as they are.
-    assert_eq!(
-        docker_config("r", "u", "p\"q"),
-        r#"{"auths": {"r": {"username": "u","password": "p"q","auth": "dTpwInE="}}}"#
-    );
 }
 
 #[test]

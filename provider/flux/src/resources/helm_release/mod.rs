@@ -21,7 +21,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use render::{docker_config, registry_host, render};
+pub use render::render;
 pub use schema::attributes;
 pub use settings::{
     Chart, Credentials, DependsOn, HelmReleaseSettings, Repository, SyncSettings, ValuesFrom, settings,

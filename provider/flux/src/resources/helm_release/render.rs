@@ -5,9 +5,8 @@
 use super::settings::HelmReleaseSettings;
 use super::{AUTH_SUFFIX, HELM_CHART_MEDIA_TYPE, HELM_REPOSITORY_INTERVAL};
 use crate::VERSION;
-use crate::render::{Meta, object};
+use crate::render::{Meta, docker_config, object, registry_host};
 use crate::resources::Common;
-use base64::Engine as _;
 use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
 
@@ -183,21 +182,4 @@ fn release_spec(name: &str, s: &HelmReleaseSettings, meta: &Meta, source_kind: &
         spec.insert("driftDetection".into(), json!({"mode": mode}));
     }
     spec
-}
-
-/// The registry host of an `oci://` URL: element 2 of the URL split on `/` (RENDERING §2.3),
-/// e.g. `oci://ghcr.io/org/charts` → `ghcr.io`; empty if there is none.
-#[must_use]
-pub fn registry_host(url: &str) -> &str {
-    url.split('/').nth(2).unwrap_or_default()
-}
-
-/// The `.dockerconfigjson` of the generated OCI credentials Secret, in the exact format of the
-/// modules (RENDERING §2.3): values interpolated without JSON escaping.
-#[must_use]
-pub fn docker_config(registry: &str, username: &str, password: &str) -> String {
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-    format!(
-        r#"{{"auths": {{"{registry}": {{"username": "{username}","password": "{password}","auth": "{auth}"}}}}}}"#
-    )
 }

@@ -7,7 +7,7 @@ use super::{
 };
 use tfplugin::cty::{Number, Value};
 use tfplugin::schema::validators;
-use tfplugin::schema::{Attribute, AttributeKind, Nesting};
+use tfplugin::schema::{Attribute, Nesting};
 
 /// A Helm repository or OCI registry URL.
 pub(super) const URL_RE: &str = r"^(http|https|oci)://.+$";
@@ -121,7 +121,7 @@ pub fn attributes() -> Vec<Attribute> {
             ],
         )
         .describe("Helm values from ConfigMaps and Secrets of the namespace, merged in order before `values`."),
-        with_defaults(Attribute::nested(
+        Attribute::nested(
             "sync",
             Nesting::Single,
             vec![
@@ -176,7 +176,7 @@ pub fn attributes() -> Vec<Attribute> {
                 )
                 .describe("HelmReleases that must be ready before this one is installed or upgraded."),
             ],
-        ))
+        ).default_from_nested()
         .describe("How Flux reconciles the release."),
         Attribute::bool("test")
             .default(Value::Bool(false))
@@ -188,19 +188,4 @@ pub fn attributes() -> Vec<Attribute> {
                  when unset `spec.driftDetection` is omitted and Flux's default (disabled) applies.",
             ),
     ]
-}
-
-/// The nested attribute with a default object made of its attributes' defaults (null where
-/// an attribute has none), so leaving the whole object out equals setting it to `{}`.
-fn with_defaults(attr: Attribute) -> Attribute {
-    let default = match &attr.kind {
-        AttributeKind::Nested(Nesting::Single, attrs) => Value::Object(
-            attrs
-                .iter()
-                .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null)))
-                .collect(),
-        ),
-        _ => return attr,
-    };
-    attr.default(default)
 }

@@ -545,17 +545,6 @@ fn user_metadata() {
     assert_eq!(chart_meta["annotations"], json!({"owner": "platform"}));
 }
 
-#[test]
-fn registry_hosts() {
-    assert_eq!(registry_host("oci://ghcr.io/org/repo"), "ghcr.io");
-    assert_eq!(registry_host("oci://localhost:5000/charts"), "localhost:5000");
-    assert_eq!(registry_host("oci://"), "");
-    assert_eq!(
-        docker_config("ghcr.io", "u", "p"),
-        r#"{"auths": {"ghcr.io": {"username": "u","password": "p","auth": "dTpw"}}}"#
-    );
-}
-
 // ---------------------------------------------------------------------------------------------
 // Validation
 

@@ -1,12 +1,9 @@
 //! `flux_oci_sync`: an OCIRepository and a Kustomization applying a path of the artifact, with
 //! the registry credentials and CA Secrets (RENDERING.md §5).
 
-use super::shared::{
-    self, DEFAULT_SOURCE_INTERVAL, KustomizeOptions, SyncOptions, docker_config, duration, kustomization,
-    with_defaults,
-};
+use super::shared::{self, DEFAULT_SOURCE_INTERVAL, KustomizeOptions, SyncOptions, duration, kustomization};
 use crate::VERSION;
-use crate::render::{Meta, object};
+use crate::render::{Meta, docker_config, object, registry_host};
 use crate::resources::Common;
 use kube::api::DynamicObject;
 use serde_json::{Map, json};
@@ -70,12 +67,6 @@ pub struct Credentials {
     pub password: String,
 }
 
-/// The registry host of an `oci://` URL: the part right after the scheme (RENDERING.md §2.3).
-#[must_use]
-pub fn registry_host(url: &str) -> &str {
-    url.split('/').nth(2).unwrap_or_default()
-}
-
 /// The resource-specific attributes of `flux_oci_sync`, in SCHEMA.md order.
 #[must_use]
 pub fn attributes() -> Vec<Attribute> {
@@ -104,7 +95,7 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::string("ignore")
                     .default(Value::string(""))
                     .describe("Paths to exclude, in `.gitignore` syntax (one pattern a line); none when empty."),
-                with_defaults(Attribute::nested(
+                Attribute::nested(
                     "auth",
                     Nesting::Single,
                     vec![
@@ -128,9 +119,9 @@ pub fn attributes() -> Vec<Attribute> {
                         )
                         .describe("Registry credentials, stored in a generated `<name>-oci-auth` Secret."),
                     ],
-                ))
+                ).default_from_nested()
                 .describe("How the registry is authenticated to."),
-                with_defaults(Attribute::nested(
+                Attribute::nested(
                     "tls",
                     Nesting::Single,
                     vec![
@@ -141,7 +132,7 @@ pub fn attributes() -> Vec<Attribute> {
                             .default(Value::string(""))
                             .describe("PEM CA certificate of the registry, stored in a generated `<name>-oci-tls` Secret."),
                     ],
-                ))
+                ).default_from_nested()
                 .describe("TLS settings of the registry."),
             ],
         )

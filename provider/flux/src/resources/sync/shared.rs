@@ -3,7 +3,6 @@
 //! their attributes, decoding, checks and rendering.
 
 use crate::render::{Meta, object};
-use base64::Engine as _;
 use kube::api::DynamicObject;
 use serde_json::{Map, json};
 use std::collections::BTreeMap;
@@ -11,7 +10,7 @@ use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
 use tfplugin::path::AttributePath;
 use tfplugin::schema::validators;
-use tfplugin::schema::{Attribute, AttributeKind, Nesting};
+use tfplugin::schema::{Attribute, Nesting};
 
 /// Default of `sync.interval`: how often the Kustomization reconciles.
 pub const DEFAULT_SYNC_INTERVAL: &str = "60m";
@@ -117,21 +116,6 @@ const TARGET_FIELDS: &[(&str, &str)] = &[
     ("annotation_selector", "annotationSelector"),
 ];
 
-/// The nested attribute with a default object made of its attributes' defaults (null where
-/// an attribute has none), so leaving the whole object out equals setting it to `{}`.
-pub(super) fn with_defaults(attr: Attribute) -> Attribute {
-    let default = match &attr.kind {
-        AttributeKind::Nested(Nesting::Single, attrs) => Value::Object(
-            attrs
-                .iter()
-                .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null)))
-                .collect(),
-        ),
-        _ => return attr,
-    };
-    attr.default(default)
-}
-
 /// A duration attribute with a default.
 pub(super) fn duration(name: &str, default: &str, description: &str) -> Attribute {
     Attribute::string(name)
@@ -208,7 +192,8 @@ pub fn sync_attribute(with_path: bool) -> Attribute {
         .default(Value::List(Vec::new()))
         .describe("Kustomizations that must be ready before this one is applied (`spec.dependsOn`)."),
     ]);
-    with_defaults(Attribute::nested("sync", Nesting::Single, attrs))
+    Attribute::nested("sync", Nesting::Single, attrs)
+        .default_from_nested()
         .describe("How the Kustomization applies the source.")
 }
 
@@ -465,15 +450,5 @@ pub fn kustomization(
         "Kustomization",
         meta.metadata(name, Some(namespace)),
         json!({"spec": spec}),
-    )
-}
-
-/// The `.dockerconfigjson` of a generated registry Secret, in the exact format of the modules
-/// (RENDERING.md §2.3): values interpolated without JSON escaping.
-#[must_use]
-pub fn docker_config(registry: &str, username: &str, password: &str) -> String {
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-    format!(
-        r#"{{"auths": {{"{registry}": {{"username": "{username}","password": "{password}","auth": "{auth}"}}}}}}"#
     )
 }

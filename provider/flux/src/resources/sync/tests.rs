@@ -1,6 +1,6 @@
 //! Tests of the `flux_git_sync` and `flux_oci_sync` schemas, settings, validation and rendering.
 
-use super::shared::{compact_patch, docker_config};
+use super::shared::compact_patch;
 use super::{git, oci};
 use crate::VERSION;
 use crate::golden::assert_golden;
@@ -584,19 +584,6 @@ fn oci_tls_cloud_provider_and_insecure() {
     assert_eq!(spec["certSecretRef"], json!({"name": "app-oci-tls"}));
     assert!(spec.get("secretRef").is_none());
     oci_golden("oci-tls.yaml", &c, &j);
-}
-
-#[test]
-fn registry_host_and_docker_config() {
-    assert_eq!(oci::registry_host("oci://ghcr.io/org/repo"), "ghcr.io");
-    assert_eq!(
-        oci::registry_host("oci://registry.local:5000/a"),
-        "registry.local:5000"
-    );
-    assert_eq!(
-        docker_config("r.io", "u", "p"),
-        r#"{"auths": {"r.io": {"username": "u","password": "p","auth": "dTpw"}}}"#
-    );
 }
 
 // ---------------------------------------------------------------------------------------------
