@@ -21,3 +21,27 @@ resource "flux_aio" "flux" {
     KUBERNETES_SERVICE_PORT = "6443"
   }
 }
+
+# The seed's "cilium" instance: Flux, running on the host network, installs the Cilium CNI.
+resource "flux_helm_release" "cilium" {
+  name      = "cilium"
+  namespace = flux_aio.flux.namespace
+  repository = {
+    url = "https://helm.cilium.io"
+  }
+  chart = {
+    name    = "cilium"
+    version = "*"
+  }
+  values = {
+    operator = {
+      replicas = 1
+    }
+    ipam = {
+      mode = "kubernetes"
+    }
+  }
+  sync = {
+    target_namespace = "kube-system"
+  }
+}

@@ -57,6 +57,9 @@ impl tfplugin::Provider for FluxProvider {
         vec![
             resources::managed::<resources::aio::Aio>(self.shared.clone()),
             resources::managed::<resources::tenant::Tenant>(self.shared.clone()),
+            resources::managed::<resources::sync::git::GitSync>(self.shared.clone()),
+            resources::managed::<resources::sync::oci::OciSync>(self.shared.clone()),
+            resources::managed::<resources::helm_release::HelmRelease>(self.shared.clone()),
         ]
     }
 

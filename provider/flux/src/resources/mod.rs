@@ -4,6 +4,7 @@
 
 pub mod aio;
 pub mod helm_release;
+pub mod secrets;
 pub mod sync;
 pub mod tenant;
 
@@ -161,6 +162,10 @@ pub trait FluxResource: Send + Sync + 'static {
     const NAME_DEFAULT: Option<&'static str> = None;
     /// Default of `namespace`, if it has one.
     const NAMESPACE_DEFAULT: Option<&'static str> = None;
+    /// The object (`group/version/Kind`, named like the instance) that records the instance's
+    /// configuration, secrets left out, in the [`CONFIG_ANNOTATION`], so an import can read it
+    /// back; `None` when the resource reads its imports from the objects themselves.
+    const CONFIG_RECORD: Option<&'static str> = None;
 
     /// The resource's own attributes (the common ones are added).
     fn attributes() -> Vec<Attribute>;
@@ -193,13 +198,20 @@ pub trait FluxResource: Send + Sync + 'static {
     }
 
     /// Reads back from the cluster the resource-specific attributes (plus `labels` and
-    /// `annotations`) of an instance being imported.
+    /// `annotations`) of an instance being imported. `recorded` holds the attributes read from
+    /// the [`Self::CONFIG_RECORD`] object, if the resource has one: what is left to read is
+    /// the secrets.
     async fn import(
         engine: &Engine,
         namespace: &str,
         name: &str,
+        recorded: BTreeMap<String, Value>,
     ) -> Result<BTreeMap<String, Value>, Diagnostic>;
 }
+
+/// The annotation holding an instance's configuration, secrets left out (see
+/// [`FluxResource::CONFIG_RECORD`]).
+pub const CONFIG_ANNOTATION: &str = "flux-aio.provider/config";
 
 /// When settings are decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -268,26 +280,38 @@ impl<R: FluxResource> Managed<R> {
     }
 
     /// Decodes and renders a wholly known value; the value gains the computed attributes the
-    /// settings decide.
+    /// settings decide. The write-only attributes of `config` (plan and apply; a refresh has
+    /// none) reach the settings, never `value`.
     async fn render(
         &self,
         value: &mut Value,
+        config: Option<&Value>,
         ctx: &Context<'_>,
         diags: &mut Diagnostics,
     ) -> Option<(Common, Rendered)> {
         let common = Common::from_value(value);
-        let settings = R::settings(ctx, value, diags).await?;
+        let settings = match config {
+            Some(config) => {
+                let with_secrets = tfplugin::schema::with_write_only(&self.schema, config, value.clone());
+                R::settings(ctx, &with_secrets, diags).await?
+            }
+            None => R::settings(ctx, value, diags).await?,
+        };
         if let Value::Object(map) = value {
             for (name, v) in R::computed(&settings) {
                 map.insert(name.to_owned(), v);
             }
         }
-        let objects = R::render(&common, &settings, &self.shared.field_manager());
+        let mut objects = R::render(&common, &settings, &self.shared.field_manager());
+        if let Some(record) = R::CONFIG_RECORD {
+            self.record_config(&mut objects, record, &common, value);
+        }
         let mut digests = BTreeMap::new();
         let mut desired = BTreeMap::new();
         for o in &objects {
             let key = ObjectRef::of(o).key();
-            let stored = as_stored(&render::to_json(o));
+            let mut stored = as_stored(&render::to_json(o));
+            secrets::mask(&mut stored);
             digests.insert(key.clone(), digest(&stored));
             desired.insert(key, stored);
         }
@@ -299,6 +323,89 @@ impl<R: FluxResource> Managed<R> {
                 desired,
             },
         ))
+    }
+
+    /// Adds the [`CONFIG_ANNOTATION`] to the object `record` names: every attribute the user
+    /// sets but `name` and `namespace` (the import ID), sensitive ones null.
+    fn record_config(&self, objects: &mut [DynamicObject], record: &str, common: &Common, value: &Value) {
+        let mut config = serde_json::Map::new();
+        for a in self.schema.attributes.iter().filter(|a| a.optional || a.required) {
+            if a.name == "name" || a.name == "namespace" {
+                continue;
+            }
+            let v = tfplugin::schema::null_sensitive(a, value.get(&a.name).clone());
+            if let Ok(json) = tfplugin::cty::json::encode(&v, &a.value_type()) {
+                config.insert(a.name.clone(), json);
+            }
+        }
+        for b in &self.schema.blocks {
+            if let Ok(json) = tfplugin::cty::json::encode(value.get(&b.name), &b.value_type()) {
+                config.insert(b.name.clone(), json);
+            }
+        }
+        let key_prefix = format!("{record}/{}/{}", common.namespace, common.name);
+        if let Some(o) = objects.iter_mut().find(|o| ObjectRef::of(o).key() == key_prefix) {
+            o.metadata
+                .annotations
+                .get_or_insert_with(Default::default)
+                .insert(
+                    CONFIG_ANNOTATION.to_owned(),
+                    serde_json::Value::Object(config).to_string(),
+                );
+        }
+    }
+
+    /// The attributes recorded in the [`CONFIG_ANNOTATION`] of an instance being imported.
+    async fn read_record(
+        &self,
+        engine: &Engine,
+        record: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        let key = format!("{record}/{namespace}/{name}");
+        let object = read_for_import(engine, key.clone()).await?.ok_or_else(|| {
+            import_error(format!(
+                "no {} {namespace}/{name}",
+                record.rsplit('/').next().unwrap_or(record)
+            ))
+        })?;
+        let text = object
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(CONFIG_ANNOTATION))
+            .ok_or_else(|| {
+                import_error(format!(
+                    "{key} has no {CONFIG_ANNOTATION} annotation: it was not applied by this provider"
+                ))
+            })?;
+        let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            import_error(format!(
+                "the {CONFIG_ANNOTATION} annotation of {key} is not JSON: {e}"
+            ))
+        })?;
+        let mut attrs = BTreeMap::new();
+        for a in self.schema.attributes.iter().filter(|a| a.optional || a.required) {
+            if let Some(j) = json.get(&a.name) {
+                let v = tfplugin::cty::json::decode(j, &a.value_type()).map_err(|e| {
+                    import_error(format!(
+                        "attribute {} recorded on {key} cannot be read: {e}",
+                        a.name
+                    ))
+                })?;
+                attrs.insert(a.name.clone(), v);
+            }
+        }
+        for b in &self.schema.blocks {
+            if let Some(v) = json
+                .get(&b.name)
+                .and_then(|j| tfplugin::cty::json::decode(j, &b.value_type()).ok())
+            {
+                attrs.insert(b.name.clone(), v);
+            }
+        }
+        Ok(attrs)
     }
 
     async fn engine(&self, diags: &mut Diagnostics) -> Option<Arc<Engine>> {
@@ -325,7 +432,10 @@ impl<R: FluxResource> Managed<R> {
             phase: Phase::Apply,
             prior: req.prior.as_ref(),
         };
-        let Some((common, rendered)) = self.render(&mut planned, &ctx, &mut diags).await else {
+        let Some((common, rendered)) = self
+            .render(&mut planned, Some(&req.config), &ctx, &mut diags)
+            .await
+        else {
             return ApplyResponse {
                 state: req.prior.clone(),
                 diagnostics: diags,
@@ -446,7 +556,8 @@ impl<R: FluxResource> Resource for Managed<R> {
                 phase: Phase::Plan,
                 prior: req.prior.as_ref(),
             };
-            self.render(&mut planned, &ctx, &mut diags).await
+            self.render(&mut planned, Some(&req.config), &ctx, &mut diags)
+                .await
         } else {
             None
         };
@@ -522,7 +633,7 @@ impl<R: FluxResource> Resource for Managed<R> {
         };
         // The rendering also fills computed attributes an import left empty.
         let mut refreshed = state.clone();
-        let Some((_, rendered)) = self.render(&mut refreshed, &ctx, &mut diags).await else {
+        let Some((_, rendered)) = self.render(&mut refreshed, None, &ctx, &mut diags).await else {
             // Without the rendering, drift cannot be told; keep the state and say why.
             let mut warnings = Diagnostics::new();
             for d in diags {
@@ -614,7 +725,20 @@ impl<R: FluxResource> Resource for Managed<R> {
                 diagnostics: diags,
             };
         };
-        let attrs = match R::import(&engine, namespace, name).await {
+        let recorded = match R::CONFIG_RECORD {
+            Some(record) => match self.read_record(&engine, record, namespace, name).await {
+                Ok(attrs) => attrs,
+                Err(d) => {
+                    diags.push(d);
+                    return ReadResponse {
+                        state: None,
+                        diagnostics: diags,
+                    };
+                }
+            },
+            None => BTreeMap::new(),
+        };
+        let attrs = match R::import(&engine, namespace, name, recorded).await {
             Ok(attrs) => attrs,
             Err(d) => {
                 diags.push(d);

@@ -101,6 +101,7 @@ impl FluxResource for Tenant {
         engine: &Engine,
         namespace: &str,
         name: &str,
+        _recorded: BTreeMap<String, Value>,
     ) -> Result<BTreeMap<String, Value>, Diagnostic> {
         let read = |key: String| read_for_import(engine, key);
         let ns = read(format!("/v1/Namespace//{namespace}"))

@@ -4,7 +4,10 @@
 pub mod validators;
 mod walk;
 
-pub use walk::{fill_defaults, null_write_only, requires_replace, unknown_computed, validate_config};
+pub use walk::{
+    fill_defaults, null_sensitive, null_write_only, requires_replace, unknown_computed, validate_config,
+    with_write_only, write_only_set,
+};
 
 use crate::diag::Diagnostics;
 use crate::path::AttributePath;

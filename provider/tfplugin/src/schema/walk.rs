@@ -189,6 +189,96 @@ fn null_write_only_attrs(attrs: &[Attribute], value: Value) -> Value {
     Value::Object(map)
 }
 
+/// Returns `value` with the write-only attributes of `config` copied in: what a resource's
+/// plan and apply need to see the values that the plan and the state never hold. Write-only
+/// attributes are looked up through single nested attributes only (where a list item of the
+/// configuration matches an item of the value is not known).
+#[must_use]
+pub fn with_write_only(schema: &Schema, config: &Value, value: Value) -> Value {
+    with_write_only_attrs(&schema.attributes, config, value)
+}
+
+fn with_write_only_attrs(attrs: &[Attribute], config: &Value, value: Value) -> Value {
+    let Value::Object(mut map) = value else {
+        return value;
+    };
+    for attr in attrs {
+        if attr.write_only {
+            map.insert(attr.name.clone(), config.get(&attr.name).clone());
+        } else if let AttributeKind::Nested(Nesting::Single, nested) = &attr.kind
+            && let Some(v) = map.remove(&attr.name)
+        {
+            map.insert(
+                attr.name.clone(),
+                with_write_only_attrs(nested, config.get(&attr.name), v),
+            );
+        }
+    }
+    Value::Object(map)
+}
+
+/// The paths of the write-only attributes `config` sets (through single nested attributes), for
+/// refusing them to a client that would store them.
+#[must_use]
+pub fn write_only_set(schema: &Schema, config: &Value) -> Vec<AttributePath> {
+    let mut paths = Vec::new();
+    write_only_set_attrs(&schema.attributes, &AttributePath::empty(), config, &mut paths);
+    paths
+}
+
+fn write_only_set_attrs(
+    attrs: &[Attribute],
+    at: &AttributePath,
+    config: &Value,
+    paths: &mut Vec<AttributePath>,
+) {
+    for attr in attrs {
+        let v = config.get(&attr.name);
+        if attr.write_only && !v.is_null() {
+            paths.push(at.attr(&attr.name));
+        } else if let AttributeKind::Nested(Nesting::Single, nested) = &attr.kind
+            && !v.is_null()
+        {
+            write_only_set_attrs(nested, &at.attr(&attr.name), v, paths);
+        }
+    }
+}
+
+/// Returns the value of `attr` with every sensitive part (the attribute itself, or sensitive
+/// nested attributes at any depth) set to null: what may be recorded outside the state.
+#[must_use]
+pub fn null_sensitive(attr: &Attribute, value: Value) -> Value {
+    if attr.sensitive || attr.write_only {
+        return Value::Null;
+    }
+    let AttributeKind::Nested(nesting, nested) = &attr.kind else {
+        return value;
+    };
+    let object = |v: Value| match v {
+        Value::Object(mut map) => {
+            for a in nested {
+                if let Some(inner) = map.remove(&a.name) {
+                    map.insert(a.name.clone(), null_sensitive(a, inner));
+                }
+            }
+            Value::Object(map)
+        }
+        other => other,
+    };
+    match (nesting, value) {
+        (Nesting::Single, v) => object(v),
+        (Nesting::List, Value::List(items)) => Value::List(items.into_iter().map(object).collect()),
+        (Nesting::Set, Value::Set(items)) => Value::Set(items.into_iter().map(object).collect()),
+        (Nesting::Map, Value::Map(items)) => Value::Map(
+            items
+                .into_iter()
+                .map(|(k, v)| (k, object(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+        (_, v) => v,
+    }
+}
+
 /// The paths of force-new attributes whose planned value differs from the prior state, including
 /// force-new attributes inside single nested attributes.
 #[must_use]
@@ -318,6 +408,57 @@ mod tests {
         let paths = requires_replace(&s, &a, &b);
         assert_eq!(paths, vec![AttributePath::root("name")]);
         assert!(requires_replace(&s, &a, &a).is_empty());
+    }
+
+    #[test]
+    fn write_only_values_come_from_the_configuration_only() {
+        let auth = Attribute::nested(
+            "auth",
+            super::Nesting::Single,
+            vec![
+                Attribute::string("user"),
+                Attribute::string("password").sensitive(),
+                Attribute::string("password_wo").sensitive().write_only(),
+            ],
+        );
+        let s = Schema {
+            attributes: vec![Attribute::string("secret").sensitive().write_only(), auth.clone()],
+            ..Schema::default()
+        };
+        let config = obj(&[
+            ("secret", Value::string("top")),
+            (
+                "auth",
+                obj(&[
+                    ("user", Value::string("u")),
+                    ("password", Value::Null),
+                    ("password_wo", Value::string("pw")),
+                ]),
+            ),
+        ]);
+        let planned = null_write_only(&s, config.clone());
+        assert!(planned.get("auth").get("password_wo").is_null());
+        let merged = with_write_only(&s, &config, planned);
+        assert_eq!(
+            merged, config,
+            "the write-only values are back, nothing else changed"
+        );
+        let paths: Vec<String> = write_only_set(&s, &config)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(paths, ["secret", "auth.password_wo"]);
+        assert!(write_only_set(&s, &obj(&[("auth", Value::Null)])).is_empty());
+        let recorded = null_sensitive(
+            &auth,
+            obj(&[
+                ("user", Value::string("u")),
+                ("password", Value::string("p")),
+                ("password_wo", Value::Null),
+            ]),
+        );
+        assert_eq!(recorded.get("user").as_str(), Some("u"));
+        assert!(recorded.get("password").is_null());
     }
 
     #[test]

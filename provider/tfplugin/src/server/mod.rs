@@ -174,6 +174,20 @@ impl pb::provider_server::Provider for ProviderService {
             )
         {
             schema::validate_config(schema, &config, &mut diags);
+            let write_only_allowed = req
+                .client_capabilities
+                .is_some_and(|c| c.write_only_attributes_allowed);
+            if !write_only_allowed {
+                for path in schema::write_only_set(schema, &config) {
+                    diags.error_at(
+                        path,
+                        "Write-only attribute not supported by this client",
+                        "This version of OpenTofu or Terraform does not support write-only attributes (OpenTofu 1.11 \
+                         and Terraform 1.11 do) and would store the value in the state. Use the sensitive attribute \
+                         without the `_wo` suffix instead, or upgrade the client.",
+                    );
+                }
+            }
             resource.validate(&config, &mut diags);
         }
         Ok(Response::new(pb::validate_resource_config::Response {

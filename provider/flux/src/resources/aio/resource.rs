@@ -251,6 +251,7 @@ impl FluxResource for Aio {
         engine: &Engine,
         namespace: &str,
         name: &str,
+        _recorded: BTreeMap<String, Value>,
     ) -> Result<BTreeMap<String, Value>, Diagnostic> {
         let get = |key: String| read_for_import(engine, key);
         let deployment = get(format!("apps/v1/Deployment/{namespace}/{name}"))

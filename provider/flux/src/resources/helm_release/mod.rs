@@ -14,6 +14,7 @@
 //! - A trailing `/` of an `oci://` repository URL is dropped before `/<chart>` is appended.
 
 mod render;
+mod resource;
 mod schema;
 mod settings;
 mod validate;
@@ -22,6 +23,7 @@ mod validate;
 mod tests;
 
 pub use render::render;
+pub use resource::HelmRelease;
 pub use schema::attributes;
 pub use settings::{
     Chart, Credentials, DependsOn, HelmReleaseSettings, Repository, SyncSettings, ValuesFrom, settings,

@@ -7,6 +7,7 @@ use super::{AUTH_SUFFIX, HELM_CHART_MEDIA_TYPE, HELM_REPOSITORY_INTERVAL};
 use crate::VERSION;
 use crate::render::{Meta, docker_config, object, registry_host};
 use crate::resources::Common;
+use crate::resources::secrets;
 use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
 
@@ -25,12 +26,15 @@ pub fn render(common: &Common, s: &HelmReleaseSettings) -> Vec<DynamicObject> {
         let body = if oci {
             json!({
                 "type": "kubernetes.io/dockerconfigjson",
-                "stringData": {".dockerconfigjson": docker_config(registry_host(&repo.url), &auth.username, &auth.password)},
+                "stringData": {".dockerconfigjson": docker_config(registry_host(&repo.url), &auth.username, &auth.password.value)},
             })
         } else {
-            json!({"stringData": {"username": auth.username, "password": auth.password}})
+            json!({"stringData": {"username": auth.username, "password": auth.password.value}})
         };
-        objects.push(object("v1", "Secret", meta.metadata(&auth_name, Some(ns)), body));
+        let key = if oci { ".dockerconfigjson" } else { "password" };
+        let mut metadata = meta.metadata(&auth_name, Some(ns));
+        secrets::annotate(&mut metadata, &[(key, &auth.password)]);
+        objects.push(object("v1", "Secret", metadata, body));
     }
 
     let mut source = Map::new();

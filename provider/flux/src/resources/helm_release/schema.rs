@@ -5,6 +5,7 @@ use super::{
     DEFAULT_CHART_VERSION, DEFAULT_INTERVAL, DEFAULT_PROVIDER, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
     DRIFT_DETECTION_MODES, PROVIDERS,
 };
+use crate::resources::secrets;
 use tfplugin::cty::{Number, Value};
 use tfplugin::schema::validators;
 use tfplugin::schema::{Attribute, Nesting};
@@ -43,11 +44,12 @@ pub fn attributes() -> Vec<Attribute> {
                         Attribute::string("username")
                             .required()
                             .describe("Username for the repository or registry."),
-                        Attribute::string("password")
-                            .required()
-                            .sensitive()
-                            .describe("Password or token for the repository or registry."),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(secrets::attributes(
+                        Attribute::string("password").describe("Password or token for the repository or registry."),
+                    ))
+                    .collect(),
                 )
                 .describe(
                     "Credentials, stored in the generated Secret `<name>-helm-auth` (basic auth for a Helm \

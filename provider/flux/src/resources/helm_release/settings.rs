@@ -2,6 +2,7 @@
 //! defaults).
 
 use super::{DEFAULT_CHART_VERSION, DEFAULT_INTERVAL, DEFAULT_PROVIDER, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
+use crate::resources::secrets::SecretInput;
 use tfplugin::cty::{self, Value};
 
 /// The settings of a `flux_helm_release` instance (everything but the common attributes).
@@ -47,21 +48,12 @@ pub struct Repository {
 }
 
 /// `repository.auth`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credentials {
     /// Username.
     pub username: String,
-    /// Password or token.
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
+    /// Password or token (its `Debug` is redacted).
+    pub password: SecretInput,
 }
 
 /// `chart`.
@@ -159,7 +151,7 @@ pub fn settings(v: &Value) -> HelmReleaseSettings {
             url: string_or(repo.get("url"), ""),
             auth: (!auth.is_null()).then(|| Credentials {
                 username: string_or(auth.get("username"), ""),
-                password: string_or(auth.get("password"), ""),
+                password: SecretInput::decode(auth, "password"),
             }),
             provider: string_or(repo.get("provider"), DEFAULT_PROVIDER),
             insecure: repo.get("insecure").as_bool().unwrap_or(false),

@@ -2,6 +2,7 @@
 //! The configuration may hold unknown values: a check whose inputs are unknown is skipped.
 
 use super::VALUES_FROM_KINDS;
+use crate::resources::secrets;
 use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
@@ -12,6 +13,9 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     values(config, diags);
     values_from(config, diags);
     cert_secret_for_oci(config, diags);
+    let auth = config.get("repository").get("auth");
+    let path = AttributePath::root("repository").attr("auth");
+    secrets::validate(auth, &path, "password", true, diags);
 }
 
 /// `values` must be an object (or a map); the elements may still be unknown.

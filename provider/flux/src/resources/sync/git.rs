@@ -4,9 +4,14 @@
 use super::shared::{self, DEFAULT_SOURCE_INTERVAL, KustomizeOptions, SyncOptions, duration, kustomization};
 use crate::VERSION;
 use crate::render::{Meta, object};
-use crate::resources::Common;
+use crate::resources::secrets::{self, SecretInput};
+use crate::resources::{Common, Context, FluxResource, read_for_import};
+use async_trait::async_trait;
+use engine::Engine;
 use kube::api::DynamicObject;
 use serde_json::{Map, json};
+use std::collections::BTreeMap;
+use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
 use tfplugin::path::AttributePath;
@@ -18,12 +23,8 @@ pub const DEFAULT_REF: &str = "refs/heads/main";
 /// The username of token authentication.
 pub const GIT_USERNAME: &str = "git";
 
-/// The GitHub App fields: attribute name and Secret key.
-const GITHUB_FIELDS: &[(&str, &str)] = &[
-    ("app_id", "githubAppID"),
-    ("app_installation_id", "githubAppInstallationID"),
-    ("app_private_key", "githubAppPrivateKey"),
-];
+/// The GitHub App attributes.
+const GITHUB_FIELDS: &[&str] = &["app_id", "app_installation_id", "app_private_key"];
 
 /// The settings of a `flux_git_sync`, decoded from a wholly known value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,8 +50,8 @@ pub struct Git {
     pub interval: String,
     /// `.gitignore`-syntax exclusions; omitted when empty.
     pub ignore: String,
-    /// Token (password of user `git`); none when empty.
-    pub token: String,
+    /// Token (password of user `git`); none when unset.
+    pub token: SecretInput,
     /// PEM CA of a self-hosted server; none when empty.
     pub ca: String,
 }
@@ -63,14 +64,14 @@ pub struct GitHubApp {
     /// The installation ID.
     pub app_installation_id: String,
     /// The App's PEM private key.
-    pub app_private_key: String,
+    pub app_private_key: SecretInput,
 }
 
 impl GitSettings {
     /// Whether a Secret is rendered: a token, a CA (difference 6) or a GitHub App.
     #[must_use]
     pub fn has_secret(&self) -> bool {
-        !self.git.token.is_empty() || !self.git.ca.is_empty() || self.github.is_some()
+        self.git.token.is_set() || !self.git.ca.is_empty() || self.github.is_some()
     }
 }
 
@@ -107,14 +108,18 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::string("ignore")
                     .default(Value::string(""))
                     .describe("Paths to exclude, in `.gitignore` syntax (one pattern a line); none when empty."),
+            ]
+            .into_iter()
+            .chain(secrets::attributes(
                 Attribute::string("token")
                     .default(Value::string(""))
-                    .sensitive()
                     .describe("Token (personal access or deploy token) for a private repository; the username is `git`."),
-                Attribute::string("ca")
+            ))
+            .chain([Attribute::string("ca")
                     .default(Value::string(""))
                     .describe("PEM CA certificate of a self-hosted Git server (`ca.crt` of the Secret)."),
-            ],
+            ])
+            .collect(),
         )
         .required()
         .describe("The Git repository and the path in it to sync."),
@@ -126,10 +131,12 @@ pub fn attributes() -> Vec<Attribute> {
                     .describe("GitHub App ID."),
                 Attribute::string("app_installation_id")
                     .describe("GitHub App installation ID."),
-                Attribute::string("app_private_key")
-                    .sensitive()
-                    .describe("PEM private key of the GitHub App."),
-            ],
+            ]
+            .into_iter()
+            .chain(secrets::attributes(
+                Attribute::string("app_private_key").describe("PEM private key of the GitHub App."),
+            ))
+            .collect(),
         )
         .describe("GitHub App authentication (Flux 2.5 and later): all three fields are required."),
         shared::sync_attribute(false),
@@ -150,13 +157,13 @@ pub fn settings(v: &Value) -> GitSettings {
             git_ref: s(git.get("ref"), DEFAULT_REF),
             interval: s(git.get("interval"), DEFAULT_SOURCE_INTERVAL),
             ignore: s(git.get("ignore"), ""),
-            token: s(git.get("token"), ""),
+            token: SecretInput::decode(git, "token"),
             ca: s(git.get("ca"), ""),
         },
         github: (!github.is_null()).then(|| GitHubApp {
             app_id: s(github.get("app_id"), ""),
             app_installation_id: s(github.get("app_installation_id"), ""),
-            app_private_key: s(github.get("app_private_key"), ""),
+            app_private_key: SecretInput::decode(github, "app_private_key"),
         }),
         sync: shared::sync_options(v, s(git.get("path"), "")),
         kustomize: shared::kustomize_options(v),
@@ -168,12 +175,11 @@ pub fn settings(v: &Value) -> GitSettings {
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     let github = config.get("github");
     if !github.is_null() && !github.is_unknown() {
-        let fields: Vec<&Value> = GITHUB_FIELDS.iter().map(|(a, _)| github.get(a)).collect();
+        let unset = |v: &Value| v.as_str().is_some_and(str::is_empty) || v.is_null();
         let missing: Vec<&str> = GITHUB_FIELDS
             .iter()
-            .zip(&fields)
-            .filter(|(_, v)| v.as_str().is_some_and(str::is_empty) || v.is_null())
-            .map(|((a, _), _)| *a)
+            .copied()
+            .filter(|a| unset(github.get(a)) && github.get(&format!("{a}_wo")).is_null())
             .collect();
         if !missing.is_empty() {
             diags.error_at(
@@ -185,6 +191,17 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                 ),
             );
         }
+    }
+    let git = config.get("git");
+    secrets::validate(git, &AttributePath::root("git"), "token", false, diags);
+    if !github.is_unknown() {
+        secrets::validate(
+            github,
+            &AttributePath::root("github"),
+            "app_private_key",
+            false,
+            diags,
+        );
     }
     shared::validate(config, diags);
 }
@@ -198,25 +215,24 @@ pub fn render(common: &Common, s: &GitSettings) -> Vec<DynamicObject> {
     let mut objects = Vec::new();
     if s.has_secret() {
         let mut data = Map::new();
+        let mut inputs = Vec::new();
         data.insert("username".into(), json!(GIT_USERNAME));
-        if !s.git.token.is_empty() {
-            data.insert("password".into(), json!(s.git.token));
+        if s.git.token.is_set() {
+            data.insert("password".into(), json!(s.git.token.value));
+            inputs.push(("password", &s.git.token));
         }
         if !s.git.ca.is_empty() {
             data.insert("ca.crt".into(), json!(s.git.ca));
         }
         if let Some(app) = &s.github {
-            let values = [&app.app_id, &app.app_installation_id, &app.app_private_key];
-            for ((_, key), value) in GITHUB_FIELDS.iter().zip(values) {
-                data.insert((*key).into(), json!(value));
-            }
+            data.insert("githubAppID".into(), json!(app.app_id));
+            data.insert("githubAppInstallationID".into(), json!(app.app_installation_id));
+            data.insert("githubAppPrivateKey".into(), json!(app.app_private_key.value));
+            inputs.push(("githubAppPrivateKey", &app.app_private_key));
         }
-        objects.push(object(
-            "v1",
-            "Secret",
-            meta.metadata(name, Some(ns)),
-            json!({"stringData": data}),
-        ));
+        let mut metadata = meta.metadata(name, Some(ns));
+        secrets::annotate(&mut metadata, &inputs);
+        objects.push(object("v1", "Secret", metadata, json!({"stringData": data})));
     }
     let mut spec = Map::new();
     spec.insert("interval".into(), json!(s.git.interval));
@@ -246,4 +262,55 @@ pub fn render(common: &Common, s: &GitSettings) -> Vec<DynamicObject> {
         &s.kustomize,
     ));
     objects
+}
+
+/// The `flux_git_sync` resource.
+pub struct GitSync;
+
+#[async_trait]
+impl FluxResource for GitSync {
+    type Settings = GitSettings;
+    const TYPE_NAME: &'static str = "flux_git_sync";
+    const DESCRIPTION: &'static str = "Syncs a path of a Git repository (HTTPS) to the cluster: a Flux \
+        GitRepository, the Kustomization that applies the path, and the Secret holding the token, CA or GitHub App \
+        key. With `wait`, apply returns once Flux reports both Ready.";
+    const NAME_DESCRIPTION: &'static str = "Name of the GitRepository, Kustomization and Secret.";
+    const NAMESPACE_DESCRIPTION: &'static str =
+        "Namespace of the Flux objects (`flux-system`, or a tenant namespace).";
+    const CONFIG_RECORD: Option<&'static str> = Some(shared::KUSTOMIZATION);
+
+    fn attributes() -> Vec<Attribute> {
+        attributes()
+    }
+
+    fn validate(config: &Value, diags: &mut Diagnostics) {
+        validate(config, diags);
+    }
+
+    async fn settings(_ctx: &Context<'_>, v: &Value, _diags: &mut Diagnostics) -> Option<GitSettings> {
+        Some(settings(v))
+    }
+
+    fn render(common: &Common, s: &GitSettings, _field_manager: &str) -> Vec<DynamicObject> {
+        render(common, s)
+    }
+
+    async fn import(
+        engine: &Engine,
+        namespace: &str,
+        name: &str,
+        mut recorded: BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        if let Some(secret) = read_for_import(engine, format!("/v1/Secret/{namespace}/{name}")).await? {
+            secrets::restore(
+                &mut recorded,
+                &["git"],
+                "token",
+                secrets::live_data(&secret, "password"),
+            );
+            let key = secrets::live_data(&secret, "githubAppPrivateKey");
+            secrets::restore(&mut recorded, &["github"], "app_private_key", key);
+        }
+        Ok(recorded)
+    }
 }

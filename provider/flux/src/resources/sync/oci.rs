@@ -4,9 +4,14 @@
 use super::shared::{self, DEFAULT_SOURCE_INTERVAL, KustomizeOptions, SyncOptions, duration, kustomization};
 use crate::VERSION;
 use crate::render::{Meta, docker_config, object, registry_host};
-use crate::resources::Common;
+use crate::resources::secrets::{self, SecretInput};
+use crate::resources::{Common, Context, FluxResource, read_for_import};
+use async_trait::async_trait;
+use engine::Engine;
 use kube::api::DynamicObject;
 use serde_json::{Map, json};
+use std::collections::BTreeMap;
+use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
 use tfplugin::path::AttributePath;
@@ -64,7 +69,7 @@ pub struct Credentials {
     /// Registry username.
     pub username: String,
     /// Registry password or token.
-    pub password: String,
+    pub password: SecretInput,
 }
 
 /// The resource-specific attributes of `flux_oci_sync`, in SCHEMA.md order.
@@ -111,11 +116,12 @@ pub fn attributes() -> Vec<Attribute> {
                                 Attribute::string("username")
                                     .required()
                                     .describe("Registry username."),
-                                Attribute::string("password")
-                                    .required()
-                                    .sensitive()
-                                    .describe("Registry password or token."),
-                            ],
+                            ]
+                            .into_iter()
+                            .chain(secrets::attributes(
+                                Attribute::string("password").describe("Registry password or token."),
+                            ))
+                            .collect(),
                         )
                         .describe("Registry credentials, stored in a generated `<name>-oci-auth` Secret."),
                     ],
@@ -161,7 +167,7 @@ pub fn settings(v: &Value) -> OciSettings {
             provider: s(auth.get("provider"), DEFAULT_PROVIDER),
             credentials: (!credentials.is_null()).then(|| Credentials {
                 username: s(credentials.get("username"), ""),
-                password: s(credentials.get("password"), ""),
+                password: SecretInput::decode(credentials, "password"),
             }),
             insecure: a.get("tls").get("insecure").as_bool().unwrap_or(false),
             ca: s(a.get("tls").get("ca"), ""),
@@ -186,6 +192,9 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             "artifact.tag and artifact.semver are both empty: set a tag (default \"latest\") or a semver range.",
         );
     }
+    let credentials = a.get("auth").get("credentials");
+    let path = AttributePath::root("artifact").attr("auth").attr("credentials");
+    secrets::validate(credentials, &path, "password", true, diags);
     shared::validate(config, diags);
 }
 
@@ -200,13 +209,15 @@ pub fn render(common: &Common, s: &OciSettings) -> Vec<DynamicObject> {
     let tls_name = format!("{name}{TLS_SUFFIX}");
     let mut objects = Vec::new();
     if let Some(c) = &a.credentials {
+        let mut metadata = meta.metadata(&auth_name, Some(ns));
+        secrets::annotate(&mut metadata, &[(".dockerconfigjson", &c.password)]);
         objects.push(object(
             "v1",
             "Secret",
-            meta.metadata(&auth_name, Some(ns)),
+            metadata,
             json!({
                 "type": "kubernetes.io/dockerconfigjson",
-                "stringData": {".dockerconfigjson": docker_config(registry_host(&a.url), &c.username, &c.password)},
+                "stringData": {".dockerconfigjson": docker_config(registry_host(&a.url), &c.username, &c.password.value)},
             }),
         ));
     }
@@ -262,4 +273,56 @@ pub fn render(common: &Common, s: &OciSettings) -> Vec<DynamicObject> {
         &s.kustomize,
     ));
     objects
+}
+
+/// The `flux_oci_sync` resource.
+pub struct OciSync;
+
+#[async_trait]
+impl FluxResource for OciSync {
+    type Settings = OciSettings;
+    const TYPE_NAME: &'static str = "flux_oci_sync";
+    const DESCRIPTION: &'static str = "Syncs a path of an OCI artifact to the cluster: a Flux OCIRepository, the \
+        Kustomization that applies the path, and the Secrets holding the registry credentials and CA. With `wait`, \
+        apply returns once Flux reports both Ready.";
+    const NAME_DESCRIPTION: &'static str =
+        "Name of the OCIRepository and Kustomization (and prefix of the Secrets).";
+    const NAMESPACE_DESCRIPTION: &'static str =
+        "Namespace of the Flux objects (`flux-system`, or a tenant namespace).";
+    const CONFIG_RECORD: Option<&'static str> = Some(shared::KUSTOMIZATION);
+
+    fn attributes() -> Vec<Attribute> {
+        attributes()
+    }
+
+    fn validate(config: &Value, diags: &mut Diagnostics) {
+        validate(config, diags);
+    }
+
+    async fn settings(_ctx: &Context<'_>, v: &Value, _diags: &mut Diagnostics) -> Option<OciSettings> {
+        Some(settings(v))
+    }
+
+    fn render(common: &Common, s: &OciSettings, _field_manager: &str) -> Vec<DynamicObject> {
+        render(common, s)
+    }
+
+    async fn import(
+        engine: &Engine,
+        namespace: &str,
+        name: &str,
+        mut recorded: BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        let key = format!("/v1/Secret/{namespace}/{name}{AUTH_SUFFIX}");
+        if let Some(secret) = read_for_import(engine, key).await? {
+            let password = secrets::live_docker_password(&secret);
+            secrets::restore(
+                &mut recorded,
+                &["artifact", "auth", "credentials"],
+                "password",
+                password,
+            );
+        }
+        Ok(recorded)
+    }
 }

@@ -12,6 +12,9 @@ use tfplugin::path::AttributePath;
 use tfplugin::schema::validators;
 use tfplugin::schema::{Attribute, Nesting};
 
+/// The Kustomization's `group/version/Kind`: it records the configuration for imports.
+pub const KUSTOMIZATION: &str = "kustomize.toolkit.fluxcd.io/v1/Kustomization";
+
 /// Default of `sync.interval`: how often the Kustomization reconciles.
 pub const DEFAULT_SYNC_INTERVAL: &str = "60m";
 /// Default of `sync.timeout`.

@@ -87,40 +87,13 @@ fn schemas_are_well_formed() {
         s.validate_implementation()
             .unwrap_or_else(|e| panic!("{name} schema: {e:#?}"));
     }
-    let full = crate::resources::schema::<DescribedGit>();
-    full.validate_implementation()
-        .expect("with the common attributes");
-}
-
-/// Only for the schema check with the common attributes.
-struct DescribedGit;
-
-#[async_trait::async_trait]
-impl crate::resources::FluxResource for DescribedGit {
-    type Settings = git::GitSettings;
-    const TYPE_NAME: &'static str = "flux_git_sync";
-    const DESCRIPTION: &'static str = "test";
-    const NAME_DESCRIPTION: &'static str = "test";
-    const NAMESPACE_DESCRIPTION: &'static str = "test";
-    fn attributes() -> Vec<Attribute> {
-        git::attributes()
-    }
-    async fn settings(
-        _ctx: &crate::resources::Context<'_>,
-        v: &Value,
-        _diags: &mut Diagnostics,
-    ) -> Option<git::GitSettings> {
-        Some(git::settings(v))
-    }
-    fn render(common: &Common, s: &git::GitSettings, _field_manager: &str) -> Vec<kube::api::DynamicObject> {
-        git::render(common, s)
-    }
-    async fn import(
-        _engine: &engine::Engine,
-        _namespace: &str,
-        _name: &str,
-    ) -> Result<BTreeMap<String, Value>, tfplugin::Diagnostic> {
-        Ok(BTreeMap::new())
+    for full in [
+        crate::resources::schema::<git::GitSync>(),
+        crate::resources::schema::<oci::OciSync>(),
+        crate::resources::schema::<crate::resources::helm_release::HelmRelease>(),
+    ] {
+        full.validate_implementation()
+            .expect("with the common attributes");
     }
 }
 
