@@ -178,6 +178,42 @@ impl Cluster {
             .expect("create object");
     }
 
+    /// Applies an object server-side as the field manager `acceptance-tests` (forced).
+    ///
+    /// # Panics
+    /// On API errors.
+    pub fn apply(&self, kind: Kind, namespace: Option<&str>, name: &str, object: &Value) {
+        let api = self.api(kind, namespace);
+        let params = PatchParams::apply("acceptance-tests").force();
+        self.rt
+            .block_on(api.patch(name, &params, &Patch::Apply(object)))
+            .unwrap_or_else(|e| panic!("apply {} {name}: {e}", kind.1));
+    }
+
+    /// The objects of a kind as JSON (an empty list when the kind is not served).
+    #[must_use]
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Value> {
+        let api = self.api(kind, namespace);
+        self.rt
+            .block_on(api.list(&Default::default()))
+            .map(|l| {
+                l.items
+                    .into_iter()
+                    .filter_map(|o| serde_json::to_value(o).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Merge-patches the status of an object, as its controller would; a conflict or a vanished
+    /// object is ignored (the caller tries again).
+    pub fn try_patch_status(&self, kind: Kind, namespace: Option<&str>, name: &str, status: Value) {
+        let api = self.api(kind, namespace);
+        let _ = self
+            .rt
+            .block_on(api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)));
+    }
+
     /// Waits up to `seconds` until the object is gone; returns whether it is.
     #[must_use]
     pub fn wait_gone(&self, kind: Kind, namespace: Option<&str>, name: &str, seconds: u64) -> bool {

@@ -5,6 +5,7 @@
 
 pub mod bed;
 pub mod cluster;
+pub mod flux;
 pub mod workdir;
 
 pub use bed::{Bed, bed};

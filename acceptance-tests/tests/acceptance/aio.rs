@@ -3,7 +3,6 @@ use acceptance_tests::{Cluster, WorkDir, bed};
 use distribution::testing::{
     RegistryOptions, TestRegistry, gotk_components, replace_in_files, testdata_dir, yaml_files,
 };
-use std::sync::{Mutex, MutexGuard};
 
 const USER: &str = "flux";
 const PASSWORD: &str = "artifact-pull-pw";
@@ -42,10 +41,10 @@ impl Drop for Cleanup<'_> {
     }
 }
 
-/// flux_aio installs cluster-wide CRDs: its tests run one at a time.
-pub fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// flux_aio installs and deletes the cluster-wide Flux CRDs: its tests run one at a time, and
+/// apart from the tests that need the CRDs.
+pub fn serial() -> std::sync::RwLockWriteGuard<'static, ()> {
+    acceptance_tests::flux::exclusive()
 }
 
 /// A registry holding Flux 2.9.4 (release-asset layout) and a synthetic 2.8.0 derived from it

@@ -6,5 +6,8 @@ mod aio;
 mod examples;
 /// What the provider does when the cluster is unreachable, and its logging.
 mod plugin;
+/// flux_git_sync, flux_oci_sync and flux_helm_release against the real Flux CRDs, with a
+/// stand-in controller.
+mod sync;
 /// flux_tenant end to end: create, no-op plan, drift, prune, import, destroy, bad input.
 mod tenant;

@@ -64,6 +64,7 @@ impl Engine {
         let r = ObjectRef::of(object);
         let params = PatchParams::apply(&self.field_manager).force();
         let lag_until = tokio::time::Instant::now() + DISCOVERY_LAG;
+        let mut recreated = false;
         loop {
             if deadline.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
@@ -105,8 +106,22 @@ impl Engine {
                     }
                     deadline.tick().await?;
                 }
+                // A Secret's `type` cannot change in place (an HTTP Helm repository's basic-auth
+                // Secret becoming a registry's docker config): it holds nothing but what is
+                // rendered, so it is replaced. Other immutable fields stay errors.
+                Err(Error::Apply { ref message, .. })
+                    if !recreated && is_secret(&r) && message.contains("field is immutable") =>
+                {
+                    tracing::info!(object = %r, "type changed: replacing the Secret");
+                    recreated = true;
+                    self.delete(std::slice::from_ref(&r), true, deadline).await?;
+                }
                 Err(e) => return Err(e),
             }
         }
     }
+}
+
+fn is_secret(r: &ObjectRef) -> bool {
+    r.group.is_empty() && r.kind == "Secret"
 }

@@ -34,8 +34,8 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
         .unwrap_or(-1);
     if r.is_crd() {
         return match condition(status, "Established") {
-            Some(("True", _)) => Readiness::Ready,
-            Some((_, message)) => Readiness::Pending(format!("not established: {message}")),
+            Some(("True", _, _)) => Readiness::Ready,
+            Some((_, _, message)) => Readiness::Pending(format!("not established: {message}")),
             None => Readiness::Pending("not established yet".to_owned()),
         };
     }
@@ -60,27 +60,50 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
             return Readiness::Ready;
         }
         let mut why = format!("{available}/{desired} replicas available, {updated} updated");
-        if let Some((_, message)) = condition(status, "Available").filter(|(s, _)| *s != "True") {
+        if let Some((_, _, message)) = condition(status, "Available").filter(|(s, _, _)| *s != "True") {
             why.push_str(&format!("; {message}"));
         }
         return Readiness::Pending(why);
     }
     if r.group.ends_with(".toolkit.fluxcd.io") {
-        if let Some(("True", message)) = condition(status, "Stalled") {
-            return Readiness::Failed(message.to_owned());
+        if let Some(("True", reason, message)) = condition(status, "Stalled") {
+            return Readiness::Failed(format!("{reason}: {message}"));
         }
         return match condition(status, "Ready") {
-            Some(("True", _)) if observed == generation => Readiness::Ready,
-            Some(("True", _)) => Readiness::Pending("generation not yet reconciled".to_owned()),
-            Some((_, message)) => Readiness::Pending(message.to_owned()),
+            Some(("True", _, _)) if observed == generation => Readiness::Ready,
+            Some(("True", _, _)) => Readiness::Pending("generation not yet reconciled".to_owned()),
+            Some((_, reason, message)) if observed == generation && TERMINAL_REASONS.contains(&reason) => {
+                Readiness::Failed(format!("{reason}: {message}"))
+            }
+            Some((_, reason, message)) => Readiness::Pending(format!("{reason}: {message}")),
             None => Readiness::Pending("not reconciled yet".to_owned()),
         };
     }
     Readiness::Ready
 }
 
-/// The status and message of condition `type_`.
-fn condition<'a>(status: &'a Value, type_: &str) -> Option<(&'a str, &'a str)> {
+/// `Ready=False` reasons of Flux objects that retrying the same generation does not fix: the
+/// wait fails at once with the controller's message instead of running into its timeout.
+/// Transient ones (`DependencyNotReady`, `Progressing`, source fetch errors) keep waiting.
+pub const TERMINAL_REASONS: &[&str] = &[
+    // kustomize-controller
+    "BuildFailed",
+    "ReconciliationFailed",
+    "HealthCheckFailed",
+    "PruneFailed",
+    // helm-controller
+    "InstallFailed",
+    "UpgradeFailed",
+    "TestFailed",
+    "RollbackFailed",
+    "InvalidChartReference",
+    // source-controller
+    "AuthenticationFailed",
+    "URLInvalid",
+];
+
+/// The status, reason and message of condition `type_`.
+fn condition<'a>(status: &'a Value, type_: &str) -> Option<(&'a str, &'a str, &'a str)> {
     let c = status
         .get("conditions")?
         .as_array()?
@@ -88,6 +111,7 @@ fn condition<'a>(status: &'a Value, type_: &str) -> Option<(&'a str, &'a str)> {
         .find(|c| c.get("type").and_then(Value::as_str) == Some(type_))?;
     Some((
         c.get("status")?.as_str()?,
+        c.get("reason").and_then(Value::as_str).unwrap_or(""),
         c.get("message").and_then(Value::as_str).unwrap_or(""),
     ))
 }
@@ -167,13 +191,23 @@ mod tests {
             ),
             (
                 "flux stalled",
-                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, generation: 1}\nstatus: {conditions: [{type: Stalled, status: 'True', message: bad path}]}",
-                Readiness::Failed("bad path".into()),
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, generation: 1}\nstatus: {conditions: [{type: Stalled, status: 'True', reason: InvalidPath, message: bad path}]}",
+                Readiness::Failed("InvalidPath: bad path".into()),
             ),
             (
                 "flux not ready",
-                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: g, generation: 1}\nstatus: {observedGeneration: 1, conditions: [{type: Ready, status: 'False', message: auth failed}]}",
-                Readiness::Pending("auth failed".into()),
+                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: g, generation: 1}\nstatus: {observedGeneration: 1, conditions: [{type: Ready, status: 'False', reason: GitOperationFailed, message: connection refused}]}",
+                Readiness::Pending("GitOperationFailed: connection refused".into()),
+            ),
+            (
+                "flux failed terminally",
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, generation: 2}\nstatus: {observedGeneration: 2, conditions: [{type: Ready, status: 'False', reason: ReconciliationFailed, message: forbidden}]}",
+                Readiness::Failed("ReconciliationFailed: forbidden".into()),
+            ),
+            (
+                "flux failure of an older generation",
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, generation: 3}\nstatus: {observedGeneration: 2, conditions: [{type: Ready, status: 'False', reason: ReconciliationFailed, message: forbidden}]}",
+                Readiness::Pending("ReconciliationFailed: forbidden".into()),
             ),
             (
                 "configmap",

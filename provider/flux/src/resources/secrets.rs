@@ -115,13 +115,13 @@ pub fn validate(parent: &Value, path: &AttributePath, name: &str, required: bool
     let version_set = !version.is_null();
     if plain_set && (wo_set || version_set) {
         diags.error_at(
-            path.attr(&format!("{name}_wo")),
+            path.attr(format!("{name}_wo")),
             "Conflicting secret attributes",
             format!("Set either {name} or {name}_wo (with {name}_wo_version), not both."),
         );
     } else if wo_set && !version_set {
         diags.error_at(
-            path.attr(&format!("{name}_wo_version")),
+            path.attr(format!("{name}_wo_version")),
             "Missing write-only version",
             format!(
                 "{name}_wo needs {name}_wo_version: a number to bump whenever the value changes, since the value \
@@ -130,7 +130,7 @@ pub fn validate(parent: &Value, path: &AttributePath, name: &str, required: bool
         );
     } else if version_set && !wo_set {
         diags.error_at(
-            path.attr(&format!("{name}_wo")),
+            path.attr(format!("{name}_wo")),
             "Missing write-only value",
             format!("{name}_wo_version is set but {name}_wo is not."),
         );
