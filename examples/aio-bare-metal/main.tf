@@ -1,7 +1,7 @@
 # Bare metal (the seed's "Bare Metal" tab): Flux runs on the host network, so it works before
 # a CNI is installed. On clusters without kube-proxy, point the controllers at the API server
-# directly with KUBERNETES_SERVICE_HOST/PORT. (Installing Cilium through flux_helm_release comes
-# with that resource.)
+# directly with KUBERNETES_SERVICE_HOST/PORT. Flux then installs the Cilium CNI from its Helm
+# repository (flux_helm_release below).
 variable "api_server_host" {
   description = "API server address for clusters without kube-proxy; empty to rely on kube-proxy."
   type        = string

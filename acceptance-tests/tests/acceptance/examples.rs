@@ -1,4 +1,7 @@
 use acceptance_tests::cluster::kinds::{NAMESPACE, RESOURCE_QUOTA};
+use acceptance_tests::flux::{
+    self, GIT_REPOSITORY, HELM_RELEASE, HELM_REPOSITORY, KUSTOMIZATION, OCI_REPOSITORY, StandIn,
+};
 use acceptance_tests::{Cluster, WorkDir, bed};
 use std::path::Path;
 
@@ -9,34 +12,133 @@ fn example(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// Applies an example with the test bed's kubeconfig and `vars`, checks the second plan is
+/// empty, runs `check`, then destroys it.
+fn apply_example(name: &str, vars: &[(&str, &str)], check: impl FnOnce(&Cluster)) {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let wd = WorkDir::new(bed, &format!("example-{name}"));
+    wd.copy_from(&example(name));
+    let mut settings = vec![format!("kubeconfig={}", bed.kubeconfig.display())];
+    settings.extend(vars.iter().map(|(k, v)| format!("{k}={v}")));
+    let with_vars = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.push("-no-color");
+        for v in &settings {
+            all.extend(["-var", v.as_str()]);
+        }
+        let run = wd.run(&all);
+        (run.code, run)
+    };
+    let validate = wd.run(&["validate", "-no-color"]);
+    assert_eq!(validate.code, 0, "{name}: {validate}");
+    let (code, run) = with_vars(&["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{name}: {run}");
+    check(&cluster);
+    let (code, run) = with_vars(&["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{name}: no changes after apply:\n{run}");
+    let (code, run) = with_vars(&["destroy", "-auto-approve"]);
+    assert_eq!(code, 0, "{name}: {run}");
+}
+
+/// Every sync and Helm tab of the seed, applied as is (secrets as TF_VAR_ values would give
+/// them), accepted by the real Flux CRDs, with a stand-in Flux reporting Ready.
+#[test]
+fn sync_and_helm_examples_apply_as_is() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _crds = flux::crds(&cluster);
+    let _ns = super::sync::Namespace::create(&cluster, "flux-system");
+    let _flux = StandIn::start(bed, &["flux-system"]);
+    let get = |cluster: &Cluster, kind, name: &str| {
+        cluster
+            .get(kind, Some("flux-system"), name)
+            .unwrap_or_else(|| panic!("{} flux-system/{name}", kind.1))
+    };
+    apply_example("oci-sync-public", &[], |c| {
+        let repo = get(c, OCI_REPOSITORY, "podinfo");
+        assert_eq!(repo["spec"]["ref"]["semver"], ">=1.0.0");
+        assert_eq!(get(c, KUSTOMIZATION, "podinfo")["spec"]["wait"], true);
+    });
+    apply_example(
+        "oci-sync-private",
+        &[("registry_password", "ghcr-token"), ("artifact_insecure", "true")],
+        |c| {
+            let password =
+                super::sync::secret_data(c, "flux-system", "podinfo-oci-auth", ".dockerconfigjson");
+            assert!(password.unwrap().contains("ghcr-token"));
+            assert_eq!(get(c, OCI_REPOSITORY, "podinfo")["spec"]["insecure"], true);
+        },
+    );
+    apply_example("git-sync-public", &[], |c| {
+        let repo = get(c, GIT_REPOSITORY, "podinfo");
+        assert_eq!(repo["spec"]["ref"]["name"], "refs/heads/master");
+        assert_eq!(
+            get(c, KUSTOMIZATION, "podinfo")["spec"]["targetNamespace"],
+            "default"
+        );
+    });
+    apply_example("git-sync-private", &[("git_token", "ghp_example")], |c| {
+        let token = super::sync::secret_data(c, "flux-system", "podinfo", "password");
+        assert_eq!(token.as_deref(), Some("ghp_example"));
+    });
+    apply_example("git-sync-github-app", &[("github_app_pem", PEM)], |c| {
+        assert_eq!(
+            get(c, GIT_REPOSITORY, "flux-system")["spec"]["provider"],
+            "github"
+        );
+        let key = super::sync::secret_data(c, "flux-system", "flux-system", "githubAppPrivateKey");
+        assert_eq!(key.as_deref(), Some(PEM));
+    });
+    apply_example(
+        "git-sync-self-hosted",
+        &[("git_ca", CA), ("git_token", "glpat")],
+        |c| {
+            let ca = super::sync::secret_data(c, "flux-system", "podinfo", "ca.crt");
+            assert_eq!(ca.as_deref(), Some(CA));
+        },
+    );
+    apply_example("helm-release-http", &[], |c| {
+        assert!(c.get(HELM_REPOSITORY, Some("flux-system"), "podinfo").is_some());
+        let hr = get(c, HELM_RELEASE, "podinfo");
+        assert_eq!(hr["spec"]["values"]["replicaCount"], 2);
+        assert_eq!(hr["spec"]["driftDetection"]["mode"], "enabled");
+    });
+    apply_example("helm-release-oci", &[("registry_password", "s3cr3t")], |c| {
+        assert!(c.get(OCI_REPOSITORY, Some("flux-system"), "podinfo").is_some());
+        let hr = get(c, HELM_RELEASE, "podinfo");
+        assert_eq!(hr["spec"]["values"]["extraArgs"][0], "--level=debug");
+        assert_eq!(hr["spec"]["test"]["enable"], true);
+    });
+}
+
+/// The multi-tenancy on-boarding bundle: the tenant, then its git sync inside the tenant
+/// namespace, impersonating the tenant's ServiceAccount; destroy off-boards.
 #[test]
 fn tenant_example_applies_as_is() {
     let (bed, cluster) = (bed(), Cluster::new(bed()));
-    let wd = WorkDir::new(bed, "example-tenant");
-    wd.copy_from(&example("tenant"));
-    let kubeconfig = format!("kubeconfig={}", bed.kubeconfig.display());
-    let ok = |args: &[&str]| {
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend(["-no-color", "-var", &kubeconfig]);
-        let run = wd.run(&all);
-        assert_eq!(run.code, 0, "{run}");
-        run
-    };
-    ok(&["validate"]).stdout.contains("valid");
-    ok(&["apply", "-auto-approve"]);
-    assert!(cluster.get(NAMESPACE, None, "dev-team-apps").is_some());
-    let quota = cluster
-        .get(RESOURCE_QUOTA, Some("dev-team-apps"), "flux-quota")
-        .expect("quota");
-    assert_eq!(
-        quota["spec"]["hard"]["count/helmreleases.helm.toolkit.fluxcd.io"],
-        "100"
+    let _crds = flux::crds(&cluster);
+    let _flux = StandIn::start(bed, &["dev-team-apps"]);
+    apply_example("tenant", &[("devteam_token", "devteam-token")], |c| {
+        let quota = c
+            .get(RESOURCE_QUOTA, Some("dev-team-apps"), "flux-quota")
+            .expect("quota");
+        assert_eq!(
+            quota["spec"]["hard"]["count/helmreleases.helm.toolkit.fluxcd.io"],
+            "100"
+        );
+        let ks = c
+            .get(KUSTOMIZATION, Some("dev-team-apps"), "dev-team-apps")
+            .expect("Kustomization");
+        assert_eq!(ks["spec"]["serviceAccountName"], "flux");
+        assert_eq!(ks["spec"]["targetNamespace"], "dev-team-apps");
+    });
+    assert!(
+        cluster.wait_gone(NAMESPACE, None, "dev-team-apps", 60),
+        "off-boarded"
     );
-    let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color", "-var", &kubeconfig]);
-    assert_eq!(plan.code, 0, "no changes after apply:\n{plan}");
-    ok(&["destroy", "-auto-approve"]);
-    assert!(cluster.get(NAMESPACE, None, "dev-team-apps").is_none());
 }
+
+const PEM: &str = "-----BEGIN RSA PRIVATE KEY-----\nMIIEexample\n-----END RSA PRIVATE KEY-----\n";
+const CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----\n";
 
 /// The three installation tabs of the seed, applied as they are (with the test registry as
 /// the distribution artifact, and a stand-in kubelet).
@@ -46,6 +148,8 @@ fn aio_examples_apply_as_is() {
     let (bed, cluster) = (bed(), Cluster::new(bed()));
     let registry = super::aio::registry_with(false);
     let _cleanup = super::aio::Cleanup::new(&cluster, &["flux-system"]);
+    // The bare-metal tab also installs Cilium through flux_helm_release.
+    let _flux = StandIn::start(bed, &["flux-system"]);
     for name in ["aio-default", "aio-bare-metal", "aio-cloud"] {
         let wd = WorkDir::new(bed, name);
         wd.copy_from(&example(name));
