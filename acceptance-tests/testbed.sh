@@ -7,6 +7,7 @@
 #   testbed.sh start DIR       start etcd + kube-apiserver + kube-controller-manager, write
 #                              DIR/kubeconfig and DIR/env; waits for /readyz
 #   testbed.sh stop DIR        stop everything started in DIR
+#   testbed.sh build-flux      build the Flux controllers of the test data's release (2.9.4)
 #   testbed.sh paths           print the resolved binary paths as shell assignments
 set -euo pipefail
 
@@ -25,6 +26,8 @@ TOFU=$BIN/tofu-$TOFU_VERSION
 ETCD=$BIN/etcd-$ETCD_VERSION
 APISERVER=$BIN/kube-apiserver-$KUBE_VERSION
 KCM=$BIN/kube-controller-manager-$KUBE_VERSION
+# The controllers of Flux 2.9.4, the release of the test data.
+FLUX_CONTROLLERS=${FLUX_CONTROLLERS:-"source-controller@v1.9.4 kustomize-controller@v1.9.4 helm-controller@v1.6.3 notification-controller@v1.9.3"}
 
 log() { printf '[testbed] %s\n' "$*" >&2; }
 
@@ -95,6 +98,38 @@ build_kube() {
   mv "$APISERVER.tmp" "$APISERVER"
   CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$KCM.tmp" k8s.io/kubernetes/cmd/kube-controller-manager
   mv "$KCM.tmp" "$KCM"
+}
+
+# build_flux_controller NAME@TAG: a controller's go.mod replaces its own api module with ./api
+# (and pins a few dependencies): a wrapper requires both at the tag and repeats the other replaces.
+build_flux_controller() {
+  local name=${1%@*} tag=${1#*@}
+  local out=$BIN/$name-$tag
+  [ -x "$out" ] && return 0
+  log "building $name $tag (first run only)"
+  go_wrapper "$CACHE/build/$name-$tag"
+  local gomod
+  gomod=$(go mod download -json "github.com/fluxcd/$name@$tag" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+  python3 - "$gomod" "$name" <<'PY'
+import re, subprocess, sys
+text, name = open(sys.argv[1]).read(), sys.argv[2]
+lines = re.findall(r'^replace\s+(\S+)\s+=>\s+(\S+)\s+(\S+)\s*$', text, re.M)
+for block in re.findall(r'^replace\s*\((.*?)\)', text, re.S | re.M):
+    lines += re.findall(r'^\s*(\S+)\s+=>\s+(\S+)\s+(\S+)\s*$', block, re.M)
+for old, new, version in lines:
+    if old != f"github.com/fluxcd/{name}/api":
+        subprocess.run(["go", "mod", "edit", f"-replace={old}={new}@{version}"], check=True)
+PY
+  copy_godebug "$gomod"
+  go get "github.com/fluxcd/$name@$tag" "github.com/fluxcd/$name/api@$tag"
+  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" "github.com/fluxcd/$name"
+  mv "$out.tmp" "$out"
+}
+
+cmd_build_flux() {
+  mkdir -p "$BIN"
+  local c
+  for c in $FLUX_CONTROLLERS; do ( build_flux_controller "$c" ); done
 }
 
 install_debian() {
@@ -242,6 +277,7 @@ cmd_stop() {
 
 case "${1:-}" in
   build) cmd_build ;;
+  build-flux) cmd_build_flux ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   paths) cmd_paths ;;

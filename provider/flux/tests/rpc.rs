@@ -415,3 +415,48 @@ fn prints_one_plaintext_handshake_line_without_a_client_certificate() {
     assert_eq!(parts[4], "grpc");
     assert!(parts[5].is_empty(), "no certificate without PLUGIN_CLIENT_CERT");
 }
+
+/// A client that does not announce write-only support would store a `_wo` value in its state:
+/// validation refuses it, naming the attribute; with the capability it is accepted.
+#[tokio::test]
+async fn write_only_attributes_need_a_client_that_supports_them() {
+    let served = serve_debug();
+    let mut c = pb::provider_client::ProviderClient::new(connect(&served.socket).await);
+    let config = serde_json::json!({
+        "name": "apps", "namespace": "flux-system",
+        "git": {"url": "https://github.com/org/repo", "path": "./", "token_wo": "s3cret", "token_wo_version": 1},
+    });
+    let validate = |write_only_attributes_allowed: bool| pb::validate_resource_config::Request {
+        type_name: "flux_git_sync".to_owned(),
+        config: Some(pb::DynamicValue {
+            json: config.to_string().into_bytes(),
+            ..Default::default()
+        }),
+        client_capabilities: Some(pb::ClientCapabilities {
+            write_only_attributes_allowed,
+            ..Default::default()
+        }),
+    };
+    let refused = c
+        .validate_resource_config(validate(false))
+        .await
+        .unwrap()
+        .into_inner();
+    let summaries: Vec<&str> = refused.diagnostics.iter().map(|d| d.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        ["Write-only attribute not supported by this client"],
+        "{refused:?}"
+    );
+    let path = format!("{:?}", refused.diagnostics[0].attribute);
+    assert!(
+        path.contains("\"git\"") && path.contains("\"token_wo\""),
+        "{path}"
+    );
+    let accepted = c
+        .validate_resource_config(validate(true))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(accepted.diagnostics.is_empty(), "{accepted:?}");
+}

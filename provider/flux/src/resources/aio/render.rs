@@ -5,6 +5,7 @@ use super::settings::{
 };
 use crate::render::{Meta, docker_config, object};
 use crate::resources::Common;
+use crate::resources::secrets;
 use distribution::Distribution;
 use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
@@ -203,13 +204,15 @@ pub fn render(
     }
 
     if let Some(p) = &s.image_pull_secret {
+        let mut metadata = meta.metadata(&format!("{name}-image-pull"), Some(ns));
+        secrets::annotate(&mut metadata, &[(".dockerconfigjson", &p.password)]);
         objects.push(object(
             "v1",
             "Secret",
-            meta.metadata(&format!("{name}-image-pull"), Some(ns)),
+            metadata,
             json!({
                 "type": "kubernetes.io/dockerconfigjson",
-                "stringData": {".dockerconfigjson": docker_config(&p.registry, &p.username, &p.password)},
+                "stringData": {".dockerconfigjson": docker_config(&p.registry, &p.username, &p.password.value)},
             }),
         ));
     }

@@ -38,7 +38,7 @@ fn source(s: &AioSettings) -> Source {
             .distribution
             .credentials
             .as_ref()
-            .map(|c| (c.username.clone(), c.password.clone())),
+            .map(|c| (c.username.clone(), c.password.value.clone())),
         insecure: s.distribution.insecure,
         ca_pem: s.distribution.ca.clone(),
     }

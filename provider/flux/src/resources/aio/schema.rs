@@ -8,6 +8,7 @@ use super::{
     DEFAULT_REQUEUE_DEPENDENCY, DEFAULT_STORAGE_CLASS, DEFAULT_STORAGE_SIZE, DEFAULT_VERSION,
     DELETION_POLICIES, LOG_LEVELS, POD_SECURITY_PROFILES, SECURITY_PROFILES, WORKLOAD_PROVIDERS,
 };
+use crate::resources::secrets;
 use distribution::VersionRange;
 use tfplugin::cty::{Number, Value};
 use tfplugin::diag::Diagnostics;
@@ -74,11 +75,12 @@ pub fn attributes() -> Vec<Attribute> {
                         Attribute::string("username")
                             .required()
                             .describe("Username for pulling the distribution artifact."),
-                        Attribute::string("password")
-                            .required()
-                            .sensitive()
-                            .describe("Password or token for pulling the distribution artifact."),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(secrets::attributes(
+                        Attribute::string("password").describe("Password or token for pulling the distribution artifact."),
+                    ))
+                    .collect(),
                 )
                 .describe("Credentials for pulling the distribution artifact from a private registry."),
                 Attribute::bool("insecure")
@@ -224,11 +226,12 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::string("username")
                     .required()
                     .describe("Registry username."),
-                Attribute::string("password")
-                    .required()
-                    .sensitive()
-                    .describe("Registry password or token."),
-            ],
+            ]
+            .into_iter()
+            .chain(secrets::attributes(
+                Attribute::string("password").describe("Registry password or token."),
+            ))
+            .collect(),
         )
         .describe("Generates the docker-config Secret `<name>-image-pull` and pulls the controller images with it; conflicts with `image_pull_secrets`."),
         Attribute::nested(

@@ -5,6 +5,7 @@ use super::{
     DEFAULT_REGISTRY, DEFAULT_REQUESTS_CPU, DEFAULT_REQUESTS_MEMORY, DEFAULT_REQUEUE_DEPENDENCY,
     DEFAULT_STORAGE_CLASS, DEFAULT_STORAGE_SIZE, DEFAULT_VERSION,
 };
+use crate::resources::secrets::SecretInput;
 use crate::resources::string_map;
 use std::collections::BTreeMap;
 use tfplugin::cty::Value;
@@ -122,21 +123,12 @@ impl Default for DistributionSettings {
 }
 
 /// Registry credentials (`distribution.credentials`).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credentials {
     /// Username.
     pub username: String,
-    /// Password or token.
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
+    /// Password or token (its `Debug` is redacted).
+    pub password: SecretInput,
 }
 
 /// The five controllers of the pod, in container order.
@@ -429,24 +421,14 @@ pub struct Tmpfs {
 }
 
 /// `image_pull_secret`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PullSecret {
     /// Registry host.
     pub registry: String,
     /// Username.
     pub username: String,
-    /// Password.
-    pub password: String,
-}
-
-impl std::fmt::Debug for PullSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PullSecret")
-            .field("registry", &self.registry)
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
+    /// Password (its `Debug` is redacted).
+    pub password: SecretInput,
 }
 
 /// One pod toleration; unset fields are omitted.
@@ -562,7 +544,7 @@ pub fn settings(v: &Value) -> AioSettings {
             registry: string_or(dist.get("registry"), DEFAULT_REGISTRY),
             credentials: dist.get("credentials").as_object().map(|_| Credentials {
                 username: string_or(dist.get("credentials").get("username"), ""),
-                password: string_or(dist.get("credentials").get("password"), ""),
+                password: SecretInput::decode(dist.get("credentials"), "password"),
             }),
             insecure: flag(dist, "insecure"),
             ca: dist
@@ -643,7 +625,7 @@ pub fn settings(v: &Value) -> AioSettings {
             p.as_object().map(|_| PullSecret {
                 registry: string_or(p.get("registry"), ""),
                 username: string_or(p.get("username"), ""),
-                password: string_or(p.get("password"), ""),
+                password: SecretInput::decode(p, "password"),
             })
         },
         tolerations: match v.get("tolerations").as_list() {

@@ -2,6 +2,7 @@
 //! configuration may hold unknown values: a check whose inputs are unknown is skipped.
 
 use super::settings::{AioSettings, Component};
+use crate::resources::secrets;
 use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
@@ -44,6 +45,17 @@ fn set(v: &Value) -> bool {
 }
 
 fn pull_secrets(config: &Value, diags: &mut Diagnostics) {
+    let credentials = config.get("distribution").get("credentials");
+    let path = AttributePath::root("distribution").attr("credentials");
+    secrets::validate(credentials, &path, "password", true, diags);
+    let pull = config.get("image_pull_secret");
+    secrets::validate(
+        pull,
+        &AttributePath::root("image_pull_secret"),
+        "password",
+        true,
+        diags,
+    );
     if set(config.get("image_pull_secret")) && set(config.get("image_pull_secrets")) {
         diags.error_at(
             AttributePath::root("image_pull_secret"),

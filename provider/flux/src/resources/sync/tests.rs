@@ -263,6 +263,35 @@ fn git_private_token() {
     git_golden("git-token.yaml", &c, &j);
 }
 
+/// A write-only token reaches the Secret; the Secret says which key is write-only and at which
+/// version, and its digest (masked) depends on the version, not on the value.
+#[test]
+fn git_write_only_token_is_masked_by_version() {
+    use crate::resources::secrets::{WRITE_ONLY_ANNOTATION, mask};
+    let c = common("podinfo", "flux-system");
+    let masked_digest = |token: &str, version: i64| {
+        let j = json!({"git": {"url": "https://github.com/org/private", "path": "./",
+            "token_wo": token, "token_wo_version": version}});
+        let objs = render_git(&c, &j);
+        assert_eq!(objs[0]["stringData"]["password"], token);
+        assert_eq!(
+            objs[0]["metadata"]["annotations"][WRITE_ONLY_ANNOTATION],
+            format!("password={version}")
+        );
+        let mut stored = engine::inventory::as_stored(&objs[0]);
+        mask(&mut stored);
+        assert!(!stored.to_string().contains(token), "{stored}");
+        engine::inventory::digest(&stored)
+    };
+    assert_eq!(masked_digest("first", 1), masked_digest("second", 1));
+    assert_ne!(masked_digest("first", 1), masked_digest("first", 2));
+    // At refresh the value is not at hand: the rendering still has the Secret and its reference.
+    let j = json!({"git": {"url": "https://github.com/org/private", "path": "./", "token_wo_version": 1}});
+    let objs = render_git(&c, &j);
+    assert_eq!(objs[0]["kind"], "Secret");
+    assert_eq!(objs[1]["spec"]["secretRef"]["name"], "podinfo");
+}
+
 #[test]
 fn git_github_app() {
     let c = common("apps", "flux-system");
