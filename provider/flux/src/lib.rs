@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod credentials;
+pub mod docs;
 pub mod error;
 #[cfg(test)]
 mod golden;

@@ -89,8 +89,8 @@ pub fn attributes(plain: Attribute) -> Vec<Attribute> {
             .sensitive()
             .write_only()
             .describe(&format!(
-                "Write-only twin of `{name}` (OpenTofu and Terraform 1.11+): sent to the cluster, never stored in \
-                 plan or state. Needs `{name}_wo_version`."
+                "Write-only twin of `{name}` for OpenTofu and Terraform 1.11+: sent to the cluster Secret at apply. \
+                 Needs `{name}_wo_version`."
             )),
         Attribute::number(&format!("{name}_wo_version"))
         .validate(validators::int_at_least(1))

@@ -1,0 +1,26 @@
+//! Rewrites the generated attribute tables of `docs/` from the provider's schemas.
+//!
+//! `cargo run -p terraform-provider-flux --bin gen-docs [-- DOCS_DIR]`
+
+use flux_provider::docs::{attribute_table, pages, with_table};
+use std::path::PathBuf;
+
+fn main() -> std::io::Result<()> {
+    let dir = std::env::args_os().nth(1).map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs")),
+        PathBuf::from,
+    );
+    for (page, schema) in pages() {
+        let path = dir.join(&page);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| format!("# {page}\n"));
+        let updated = with_table(&text, &attribute_table(&schema));
+        if updated != text {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, updated)?;
+            eprintln!("updated {}", path.display());
+        }
+    }
+    Ok(())
+}
