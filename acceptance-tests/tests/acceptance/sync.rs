@@ -553,3 +553,106 @@ fn bad_input_is_rejected_at_validate() {
     }
     assert!(!wd.file("terraform.tfstate").exists(), "nothing was applied");
 }
+
+/// Every option of the three resources at once (and the other source kinds), applied without
+/// waiting: kube-apiserver checks each object against Flux's own OpenAPI schemas.
+#[test]
+fn every_option_is_accepted_by_the_flux_crds() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _crds = flux::crds(&cluster);
+    let ns = "sync-options";
+    let _ns = Namespace::create(&cluster, ns);
+    let wd = WorkDir::new(bed, "sync-options");
+    let hcl = r##"
+locals {
+  sync = {
+    prune = false, wait = false, timeout = "90s", retry_interval = "2m", interval = "1h",
+    service_account_name = "deployer", target_namespace = "apps",
+    depends_on = [{ name = "infra", namespace = "flux-system" }, { name = "crds" }]
+  }
+}
+resource "flux_git_sync" "app" {
+  name        = "app"
+  namespace   = "NS"
+  wait        = false
+  labels      = { tier = "apps" }
+  annotations = { "example.com/note" = "all options" }
+  git = {
+    url = "https://github.com/org/repo", ref = "refs/tags/v1.2.3", path = "./deploy", interval = "10m",
+    ignore = "*.md\n/docs", token = "t", ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+  }
+  github          = { app_id = "1", app_installation_id = "2", app_private_key = "PEM" }
+  sync            = local.sync
+  substitute      = { a = "1", b = "two" }
+  substitute_from = [{ kind = "Secret", name = "s", optional = false }, { kind = "ConfigMap", name = "c" }]
+  patches = [
+    { patch = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: v\n", target = { version = "v1", kind = "ConfigMap", name = "x", namespace = "apps", annotation_selector = "a=b" } },
+    { patch = jsonencode([{ op = "remove", path = "/spec/replicas" }]), target = { group = "apps", kind = "Deployment" } },
+    { patch = jsonencode({ apiVersion = "v1", kind = "Service", metadata = { name = "web" } }) },
+  ]
+  decryption = { provider = "sops", secret_name = "sops-keys" }
+}
+resource "flux_oci_sync" "app" {
+  name      = "app-oci"
+  namespace = "NS"
+  wait      = false
+  artifact = {
+    url = "oci://123456789012.dkr.ecr.eu-west-1.amazonaws.com/manifests/app", tag = "v1", semver = "~1.2",
+    interval = "2m", ignore = "tests/", auth = { provider = "aws" }, tls = { insecure = true, ca = "PEM" }
+  }
+  sync       = merge(local.sync, { path = "./overlays/prod" })
+  decryption = { provider = "sops" }
+}
+resource "flux_helm_release" "http" {
+  name      = "http"
+  namespace = "NS"
+  wait      = false
+  repository = {
+    url = "https://charts.example.com/stable", auth = { username = "u", password = "p" },
+    provider = "generic", insecure = true, cert_secret_name = "repo-tls"
+  }
+  chart  = { name = "app", version = ">=1.0.0 <2.0.0" }
+  values = { a = { b = [1, 2.5, "three", true, { c = null }] } }
+  values_from = [
+    { kind = "Secret", name = "v", values_key = "prod.yaml", target_path = "auth.token", optional = true },
+    { kind = "ConfigMap", name = "w" },
+  ]
+  sync = {
+    retries = 5, interval = "15m", timeout = "10m", disable_wait = true, create_namespace = true,
+    service_account_name = "helm", target_namespace = "apps", depends_on = [{ name = "base", namespace = "infra" }]
+  }
+  test            = true
+  drift_detection = "enabled"
+}
+resource "flux_helm_release" "oci" {
+  name       = "oci"
+  namespace  = "NS"
+  wait       = false
+  repository = { url = "oci://europe-docker.pkg.dev/project/charts", provider = "gcp", insecure = true }
+  chart      = { name = "app", version = "1.x" }
+  sync       = { retries = 0 }
+  drift_detection = "disabled"
+}
+"##
+    .replace("NS", ns);
+    wd.main_tf(&hcl);
+    wd.apply();
+    for (kind, name) in [
+        (GIT_REPOSITORY, "app"),
+        (OCI_REPOSITORY, "app-oci"),
+        (KUSTOMIZATION, "app"),
+        (KUSTOMIZATION, "app-oci"),
+        (HELM_REPOSITORY, "http"),
+        (HELM_RELEASE, "http"),
+        (OCI_REPOSITORY, "oci"),
+        (HELM_RELEASE, "oci"),
+    ] {
+        assert!(cluster.get(kind, Some(ns), name).is_some(), "{} {name}", kind.1);
+    }
+    let hr = cluster.get(HELM_RELEASE, Some(ns), "http").unwrap();
+    assert_eq!(hr["spec"]["values"]["a"]["b"][1], 2.5);
+    assert_eq!(hr["spec"]["install"]["remediation"]["retries"], 5, "{hr}");
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "{plan}");
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+}

@@ -49,7 +49,8 @@ fn write_canonical(v: &Value, out: &mut String) {
 /// folded into `data` (base64), because the API server never returns `stringData`.
 #[must_use]
 pub fn as_stored(desired: &Value) -> Value {
-    let mut out = desired.clone();
+    // Server-side apply treats a null as "unset": the live object never has it.
+    let mut out = without_nulls(desired);
     if desired.get("kind").and_then(Value::as_str) == Some("Secret")
         && desired.get("apiVersion").and_then(Value::as_str) == Some("v1")
         && let Some(Value::Object(string_data)) = out.as_object_mut().and_then(|o| o.remove("stringData"))
@@ -69,6 +70,56 @@ pub fn as_stored(desired: &Value) -> Value {
             }
         }
     }
+    out
+}
+
+/// `v` with every null object member removed, at any depth.
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The paths (`spec.values.a`) where two JSON values differ, for telling which fields drifted
+/// without logging their values (which may be secret).
+#[must_use]
+pub fn differing_paths(a: &Value, b: &Value) -> Vec<String> {
+    fn walk(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    let next = if at.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{at}.{k}")
+                    };
+                    walk(
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                        &next,
+                        out,
+                    );
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                    walk(p, q, &format!("{at}[{i}]"), out);
+                }
+            }
+            _ if a != b => out.push(at.to_owned()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(a, b, "", &mut out);
     out
 }
 
@@ -155,6 +206,26 @@ fn quantity_value(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn nulls_are_not_stored_and_match_what_the_server_keeps() {
+        let desired = json!({"spec": {"values": {"a": {"b": [1, {"c": null, "d": 2}]}, "e": null}}});
+        let stored = as_stored(&desired);
+        assert_eq!(stored, json!({"spec": {"values": {"a": {"b": [1, {"d": 2}]}}}}));
+        let live = json!({"metadata": {"uid": "x"}, "spec": {"values": {"a": {"b": [1, {"d": 2}]}}}});
+        assert_eq!(digest(&project(&stored, &live)), digest(&stored));
+    }
+
+    #[test]
+    fn differing_paths_name_fields_not_values() {
+        let a = json!({"spec": {"path": "./a", "list": [1, 2], "same": true}});
+        let b = json!({"spec": {"path": "./b", "list": [1, 3], "same": true, "extra": "x"}});
+        assert_eq!(
+            differing_paths(&a, &b),
+            ["spec.extra", "spec.list[1]", "spec.path"]
+        );
+        assert!(differing_paths(&a, &a).is_empty());
+    }
 
     #[test]
     fn digest_ignores_key_order() {

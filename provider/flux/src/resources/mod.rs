@@ -12,7 +12,7 @@ use crate::config::Shared;
 use crate::error::engine_diagnostic;
 use crate::render;
 use async_trait::async_trait;
-use engine::inventory::{as_stored, digest, project};
+use engine::inventory::{as_stored, differing_paths, digest, project};
 use engine::{Deadline, Engine, ObjectRef};
 use kube::api::DynamicObject;
 use std::collections::BTreeMap;
@@ -663,12 +663,23 @@ impl<R: FluxResource> Resource for Managed<R> {
             match engine.get(&r).await {
                 Ok(None) => tracing::info!(object = %r, "gone from the cluster"),
                 Ok(Some(live)) => {
+                    let mut projected = None;
                     let d = match rendered.desired.get(key) {
-                        Some(desired) => digest(&project(desired, &render::to_json(&live))),
+                        Some(desired) => {
+                            let mut p = project(desired, &render::to_json(&live));
+                            secrets::mask(&mut p);
+                            let d = digest(&p);
+                            projected = Some(p);
+                            d
+                        }
                         None => prior_objects.get(key).cloned().unwrap_or_default(),
                     };
                     if rendered.digests.get(key).is_some_and(|want| *want != d) {
-                        tracing::info!(object = %r, "drifted from the configuration");
+                        let fields = match (rendered.desired.get(key), &projected) {
+                            (Some(desired), Some(p)) => differing_paths(desired, p).join(", "),
+                            _ => String::new(),
+                        };
+                        tracing::info!(object = %r, fields = %fields, "drifted from the configuration");
                     }
                     found.insert(key.clone(), d);
                 }
