@@ -8,6 +8,7 @@
 #                              DIR/kubeconfig and DIR/env; waits for /readyz
 #   testbed.sh stop DIR        stop everything started in DIR
 #   testbed.sh build-flux      build the Flux controllers of the test data's release (2.9.4)
+#   testbed.sh build-clis      build the CLI matrix: OpenTofu $TOFU_MATRIX and Terraform $TERRAFORM_VERSION
 #   testbed.sh paths           print the resolved binary paths as shell assignments
 set -euo pipefail
 
@@ -23,6 +24,9 @@ for d in /usr/local/go/bin "$HOME/go/bin"; do [ -x "$d/go" ] && PATH=$d:$PATH; d
 export PATH
 
 TOFU=$BIN/tofu-$TOFU_VERSION
+# Older OpenTofu minors and the last MPL Terraform, for the compatibility matrix.
+TOFU_MATRIX=${TOFU_MATRIX:-"1.9.4 1.10.10 1.11.14"}
+TERRAFORM_VERSION=${TERRAFORM_VERSION:-1.5.7}
 ETCD=$BIN/etcd-$ETCD_VERSION
 APISERVER=$BIN/kube-apiserver-$KUBE_VERSION
 KCM=$BIN/kube-controller-manager-$KUBE_VERSION
@@ -37,21 +41,44 @@ go_wrapper() {
   go mod init example.invalid/testbed-build >/dev/null 2>&1
 }
 
+# build_tofu [VERSION]: OpenTofu (default $TOFU_VERSION) into $BIN/tofu-VERSION.
 build_tofu() {
-  [ -x "$TOFU" ] && return 0
-  log "building OpenTofu $TOFU_VERSION (first run only)"
-  local w=$CACHE/build/tofu-$TOFU_VERSION
+  local version=${1:-$TOFU_VERSION}
+  local out=$BIN/tofu-$version
+  [ -x "$out" ] && return 0
+  log "building OpenTofu $version (first run only)"
+  local w=$CACHE/build/tofu-$version
   go_wrapper "$w"
   # OpenTofu's go.mod replaces hcl with its fork; a dependent module must repeat that replace.
   local gomod hclrep
-  gomod=$(go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+  gomod=$(go mod download -json "github.com/opentofu/opentofu@v$version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
   hclrep=$(awk '/^replace github.com\/hashicorp\/hcl\/v2/ {print $(NF-1)" "$NF}' "$gomod")
   go mod edit -replace="github.com/hashicorp/hcl/v2=${hclrep% *}@${hclrep#* }"
   copy_godebug "$gomod"
-  go get "github.com/opentofu/opentofu@v$TOFU_VERSION"
+  # The wrapper builds with the machine's Go whatever the tag's go line says.
+  go mod edit -go="$(go env GOVERSION | sed 's/^go//')"
+  go get "github.com/opentofu/opentofu@v$version"
   CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
-    -o "$TOFU.tmp" github.com/opentofu/opentofu/cmd/tofu
-  mv "$TOFU.tmp" "$TOFU"
+    -o "$out.tmp" github.com/opentofu/opentofu/cmd/tofu
+  mv "$out.tmp" "$out"
+}
+
+# build_terraform: Terraform $TERRAFORM_VERSION, the last MPL-2.0 release (no replaces).
+build_terraform() {
+  local out=$BIN/terraform-$TERRAFORM_VERSION
+  [ -x "$out" ] && return 0
+  log "building Terraform $TERRAFORM_VERSION (first run only)"
+  go_wrapper "$CACHE/build/terraform-$TERRAFORM_VERSION"
+  go get "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
+  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" github.com/hashicorp/terraform
+  mv "$out.tmp" "$out"
+}
+
+cmd_build_clis() {
+  mkdir -p "$BIN"
+  local v
+  for v in $TOFU_MATRIX; do ( build_tofu "$v" ); done
+  ( build_terraform )
 }
 
 # copy_godebug GOMOD: repeat a dependency's godebug settings in the wrapper module.
@@ -278,6 +305,7 @@ cmd_stop() {
 case "${1:-}" in
   build) cmd_build ;;
   build-flux) cmd_build_flux ;;
+  build-clis) cmd_build_clis ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   paths) cmd_paths ;;

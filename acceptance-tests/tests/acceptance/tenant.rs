@@ -186,6 +186,18 @@ fn import_round_trip_gives_an_empty_plan() {
     let (changes, plan) = imported.plan_changes();
     assert!(!changes, "plan after import must be empty:\n{plan}");
 
+    // An `import` block by resource identity (OpenTofu 1.12, Terraform 1.12) does the same.
+    let by_identity = WorkDir::new(bed, "tenant-import-identity");
+    by_identity.main_tf(&format!(
+        "{config}\nimport {{\n  to       = flux_tenant.t\n  identity = {{ namespace = \"{ns}\", name = \"dev-team\" }}\n}}\n"
+    ));
+    let applied = by_identity.apply();
+    assert!(applied.stdout.contains("1 imported"), "{applied}");
+    let values = by_identity.resource_values("flux_tenant.t").expect("imported");
+    assert_eq!(values["service_account"], "deployer");
+    let (changes, plan) = by_identity.plan_changes();
+    assert!(!changes, "plan after import by identity must be empty:\n{plan}");
+
     let elsewhere = WorkDir::new(bed, "tenant-import-missing");
     elsewhere.main_tf(&tenant("nowhere", ""));
     let missing = elsewhere.run(&["import", "-no-color", "flux_tenant.t", "nowhere/dev-team"]);

@@ -140,15 +140,22 @@ async fn answers_every_tfplugin6_10_rpc() {
                 c.get_resource_identity_schemas(pb::get_resource_identity_schemas::Request::default())
                     .await,
             ),
-            No,
+            Served_,
         ),
         (
             "UpgradeResourceIdentity",
             code(
-                c.upgrade_resource_identity(pb::upgrade_resource_identity::Request::default())
-                    .await,
+                c.upgrade_resource_identity(pb::upgrade_resource_identity::Request {
+                    type_name: tenant(),
+                    raw_identity: Some(pb::RawState {
+                        json: br#"{"namespace":"a","name":"b"}"#.to_vec(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                })
+                .await,
             ),
-            No,
+            Served_,
         ),
         (
             "ConfigureProvider",
@@ -459,4 +466,44 @@ async fn write_only_attributes_need_a_client_that_supports_them() {
         .unwrap()
         .into_inner();
     assert!(accepted.diagnostics.is_empty(), "{accepted:?}");
+}
+
+/// Every resource has an identity (namespace and name), both required to import by identity.
+#[tokio::test]
+async fn every_resource_has_an_identity_schema() {
+    let served = serve_debug();
+    let mut c = pb::provider_client::ProviderClient::new(connect(&served.socket).await);
+    let schemas = c
+        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .identity_schemas;
+    let mut names: Vec<&str> = schemas.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "flux_aio",
+            "flux_git_sync",
+            "flux_helm_release",
+            "flux_oci_sync",
+            "flux_tenant"
+        ]
+    );
+    for (name, schema) in &schemas {
+        let attrs: Vec<(&str, bool, &[u8])> = schema
+            .identity_attributes
+            .iter()
+            .map(|a| (a.name.as_str(), a.required_for_import, a.r#type.as_slice()))
+            .collect();
+        assert_eq!(
+            attrs,
+            [
+                ("namespace", true, &b"\"string\""[..]),
+                ("name", true, &b"\"string\""[..])
+            ],
+            "{name}"
+        );
+    }
 }

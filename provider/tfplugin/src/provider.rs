@@ -5,7 +5,7 @@
 
 use crate::diag::Diagnostics;
 use crate::path::AttributePath;
-use crate::schema::Schema;
+use crate::schema::{IdentitySchema, Schema};
 use async_trait::async_trait;
 use cty::Value;
 use std::sync::Arc;
@@ -126,4 +126,15 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Builds a state from an import ID; the CLI then reads it.
     async fn import(&self, id: &str) -> ReadResponse;
+
+    /// The resource type's identity, if it has one; the server then reports each instance's
+    /// identity (read from its state) with every read, plan, apply and import.
+    fn identity(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The import ID that `identity` (`import { identity = { ... } }`) stands for.
+    fn import_id(&self, _identity: &Value) -> Option<String> {
+        None
+    }
 }

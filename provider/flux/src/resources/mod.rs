@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tfplugin::cty::Value;
 use tfplugin::schema::validators::{self, parse_go_duration};
-use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::schema::{Attribute, Block, IdentitySchema, Schema};
 use tfplugin::{
     ApplyRequest, ApplyResponse, DeleteRequest, Diagnostic, Diagnostics, PlanRequest, PlanResponse,
     ReadResponse, Resource,
@@ -713,6 +713,32 @@ impl<R: FluxResource> Resource for Managed<R> {
             state: Some(state),
             diagnostics: diags,
         }
+    }
+
+    fn identity(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema {
+            version: 0,
+            attributes: vec![
+                (
+                    "namespace".to_owned(),
+                    tfplugin::cty::Type::String,
+                    R::NAMESPACE_DESCRIPTION.to_owned(),
+                ),
+                (
+                    "name".to_owned(),
+                    tfplugin::cty::Type::String,
+                    R::NAME_DESCRIPTION.to_owned(),
+                ),
+            ],
+        })
+    }
+
+    fn import_id(&self, identity: &Value) -> Option<String> {
+        let (namespace, name) = (
+            identity.get("namespace").as_str()?,
+            identity.get("name").as_str()?,
+        );
+        Some(format!("{namespace}/{name}"))
     }
 
     async fn import(&self, id: &str) -> ReadResponse {

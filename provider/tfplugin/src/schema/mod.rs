@@ -228,6 +228,36 @@ impl Attribute {
     }
 }
 
+/// The identity of a resource type (protocol 6.9+): the attributes that name an instance in
+/// the remote system, for `import { identity = { ... } }` and for checks that a refresh still
+/// reads the same object. Each identity attribute mirrors the state attribute of the same name.
+#[derive(Clone, Debug)]
+pub struct IdentitySchema {
+    /// Identity schema version.
+    pub version: i64,
+    /// `(name, type, description)` of each attribute; all are required for import.
+    pub attributes: Vec<(String, Type, String)>,
+}
+
+impl IdentitySchema {
+    /// The cty object type of identity data.
+    #[must_use]
+    pub fn value_type(&self) -> Type {
+        Type::object(self.attributes.iter().map(|(n, t, _)| (n.clone(), t.clone())))
+    }
+
+    /// The identity of an instance: its identity attributes, read from its state.
+    #[must_use]
+    pub fn of(&self, state: &Value) -> Value {
+        Value::Object(
+            self.attributes
+                .iter()
+                .map(|(n, _, _)| (n.clone(), state.get(n).clone()))
+                .collect(),
+        )
+    }
+}
+
 /// A nested block with single nesting: the `timeouts { ... }` block.
 #[derive(Clone, Debug)]
 pub struct Block {

@@ -146,3 +146,23 @@ fn block(b: &Block) -> pb::schema::NestedBlock {
         max_items: 0,
     }
 }
+
+/// The wire form of an identity schema.
+pub(crate) fn identity_schema(s: &crate::schema::IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: s.version,
+        identity_attributes: s
+            .attributes
+            .iter()
+            .map(
+                |(name, ty, description)| pb::resource_identity_schema::IdentityAttribute {
+                    name: name.clone(),
+                    r#type: ty.to_json().to_string().into_bytes(),
+                    required_for_import: true,
+                    optional_for_import: false,
+                    description: description.clone(),
+                },
+            )
+            .collect(),
+    }
+}

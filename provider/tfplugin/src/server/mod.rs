@@ -57,6 +57,19 @@ impl ProviderService {
             .max_encoding_message_size(MAX_MESSAGE_SIZE)
     }
 
+    /// The identity of an instance of `resource` whose state is `state`, if the type has one.
+    fn identity(resource: &Arc<dyn Resource>, state: &Value) -> Option<pb::ResourceIdentityData> {
+        if state.is_null() {
+            return None;
+        }
+        let schema = resource.identity()?;
+        convert::encode(&schema.of(state), &schema.value_type())
+            .ok()
+            .map(|v| pb::ResourceIdentityData {
+                identity_data: Some(v),
+            })
+    }
+
     fn resource(&self, type_name: &str) -> Result<&(Arc<dyn Resource>, Schema), Diagnostic> {
         self.inner.resources.get(type_name).ok_or_else(|| {
             Diagnostic::error(
@@ -272,6 +285,7 @@ impl pb::provider_server::Provider for ProviderService {
         let req = request.into_inner();
         let mut diags = Diagnostics::new();
         let mut new_state = None;
+        let mut new_identity = None;
         if let Some((resource, schema)) = try_diag!(diags, self.resource(&req.type_name).map(Some)) {
             let ty = schema.value_type();
             if let Some(state) = try_diag!(
@@ -281,6 +295,7 @@ impl pb::provider_server::Provider for ProviderService {
                 let read = resource.read(state).await;
                 diags.extend(read.diagnostics);
                 let state = schema::null_write_only(schema, read.state.unwrap_or(Value::Null));
+                new_identity = Self::identity(resource, &state);
                 new_state = try_diag!(diags, convert::encode(&state, &ty).map(Some));
             }
         }
@@ -288,6 +303,7 @@ impl pb::provider_server::Provider for ProviderService {
             new_state,
             diagnostics: convert::diagnostics(diags),
             private: req.private,
+            new_identity,
             ..Default::default()
         }))
     }
@@ -337,6 +353,7 @@ impl pb::provider_server::Provider for ProviderService {
                     }
                     planned
                 };
+                response.planned_identity = Self::identity(resource, &planned);
                 response.planned_state = try_diag!(diags, convert::encode(&planned, &ty).map(Some));
             }
         }
@@ -394,6 +411,7 @@ impl pb::provider_server::Provider for ProviderService {
                     applied.state.unwrap_or(prior)
                 };
                 let new_state = schema::null_write_only(schema, new_state);
+                response.new_identity = Self::identity(resource, &new_state);
                 response.new_state = try_diag!(diags, convert::encode(&new_state, &ty).map(Some));
             }
         }
@@ -408,15 +426,18 @@ impl pb::provider_server::Provider for ProviderService {
         let req = request.into_inner();
         let mut diags = Diagnostics::new();
         let mut imported_resources = Vec::new();
-        if let Some((resource, schema)) = try_diag!(diags, self.resource(&req.type_name).map(Some)) {
-            let imported = resource.import(&req.id).await;
+        if let Some((resource, schema)) = try_diag!(diags, self.resource(&req.type_name).map(Some))
+            && let Some(id) = try_diag!(diags, import_id(resource, &req).map(Some))
+        {
+            let imported = resource.import(&id).await;
             diags.extend(imported.diagnostics);
             if let Some(state) = imported.state {
-                let state = schema::null_write_only(schema, state);
-                if let Some(state) = try_diag!(diags, convert::encode(&state, &schema.value_type()).map(Some))
+                let value = schema::null_write_only(schema, state);
+                if let Some(state) = try_diag!(diags, convert::encode(&value, &schema.value_type()).map(Some))
                 {
                     imported_resources.push(pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
+                        identity: Self::identity(resource, &value),
                         state: Some(state),
                         ..Default::default()
                     });
@@ -456,14 +477,56 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        Err(unimplemented::status("get_resource_identity_schemas"))
+        let identity_schemas = self
+            .inner
+            .resources
+            .iter()
+            .filter_map(|(name, (r, _))| Some(((*name).to_owned(), convert::identity_schema(&r.identity()?))))
+            .collect();
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas,
+            diagnostics: Vec::new(),
+        }))
     }
 
     async fn upgrade_resource_identity(
         &self,
-        _: Request<pb::upgrade_resource_identity::Request>,
+        request: Request<pb::upgrade_resource_identity::Request>,
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
-        Err(unimplemented::status("upgrade_resource_identity"))
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut upgraded_identity = None;
+        if let Some((resource, _)) = try_diag!(diags, self.resource(&req.type_name).map(Some)) {
+            match resource.identity() {
+                // One identity version so far: the stored identity is re-encoded as is.
+                Some(identity) => {
+                    let ty = identity.value_type();
+                    let raw = req.raw_identity.unwrap_or_default();
+                    match cty::json::decode_bytes(&raw.json, &ty) {
+                        Ok(v) => {
+                            upgraded_identity =
+                                try_diag!(diags, convert::encode(&v, &ty).map(Some)).map(|d| {
+                                    pb::ResourceIdentityData {
+                                        identity_data: Some(d),
+                                    }
+                                });
+                        }
+                        Err(e) => diags.error(
+                            "Invalid identity",
+                            format!("The stored identity cannot be read: {e}."),
+                        ),
+                    }
+                }
+                None => diags.error(
+                    "No identity",
+                    format!("Resource type {:?} has no identity.", req.type_name),
+                ),
+            }
+        }
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity,
+            diagnostics: convert::diagnostics(diags),
+        }))
     }
 
     async fn move_resource_state(
@@ -612,4 +675,34 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_action_config::Response>, Status> {
         Err(unimplemented::status("validate_action_config"))
     }
+}
+
+/// The import ID of an `ImportResourceState` request: the ID given, or the one the resource
+/// derives from the identity given (`import { identity = { ... } }`).
+fn import_id(
+    resource: &Arc<dyn Resource>,
+    req: &pb::import_resource_state::Request,
+) -> Result<String, Diagnostic> {
+    if !req.id.is_empty() {
+        return Ok(req.id.clone());
+    }
+    let schema = resource.identity().ok_or_else(|| {
+        Diagnostic::error("Missing import ID", "This resource type is imported by ID only.")
+    })?;
+    let data = req.identity.as_ref().and_then(|i| i.identity_data.as_ref());
+    let identity = convert::decode(data, &schema.value_type(), "identity")?;
+    resource.import_id(&identity).ok_or_else(|| {
+        Diagnostic::error(
+            "Incomplete identity",
+            format!(
+                "Importing by identity needs every identity attribute: {}.",
+                schema
+                    .attributes
+                    .iter()
+                    .map(|(n, _, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
 }
