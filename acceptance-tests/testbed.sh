@@ -181,6 +181,9 @@ cmd_build() {
 
 cmd_paths() {
   printf 'TOFU=%s\nETCD=%s\nKUBE_APISERVER=%s\nKUBE_CONTROLLER_MANAGER=%s\n' "$TOFU" "$ETCD" "$APISERVER" "$KCM"
+  local v clis=""
+  for v in $TOFU_MATRIX; do clis="$clis $BIN/tofu-$v"; done
+  printf 'MATRIX_CLIS="%s"\n' "${clis# } $BIN/terraform-$TERRAFORM_VERSION"
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -61,7 +61,13 @@ pub fn bed() -> &'static Bed {
     static BED: OnceLock<Bed> = OnceLock::new();
     BED.get_or_init(|| {
         let p = paths();
-        let tofu = PathBuf::from(p.get("TOFU").expect("testbed.sh paths prints TOFU"));
+        // FLUX_TEST_CLI runs the suite with another CLI of the compatibility matrix.
+        let tofu = std::env::var_os("FLUX_TEST_CLI")
+            .filter(|v| !v.is_empty())
+            .map_or_else(
+                || PathBuf::from(p.get("TOFU").expect("testbed.sh paths prints TOFU")),
+                PathBuf::from,
+            );
         assert!(
             tofu.exists(),
             "{} is missing: run `acceptance-tests/testbed.sh build` first",
@@ -115,4 +121,64 @@ pub fn bed() -> &'static Bed {
             provider_dir,
         }
     })
+}
+
+/// Which CLI drives the tests, and what it supports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cli {
+    /// `tofu` or `terraform`.
+    pub name: String,
+    /// `(major, minor, patch)`.
+    pub version: (u32, u32, u32),
+}
+
+impl Cli {
+    /// Write-only attributes and ephemeral variables: OpenTofu and Terraform 1.11+.
+    #[must_use]
+    pub fn supports_write_only(&self) -> bool {
+        self.version >= (1, 11, 0)
+    }
+
+    /// `import { identity = { ... } }`: OpenTofu and Terraform 1.12+.
+    #[must_use]
+    pub fn supports_identity(&self) -> bool {
+        self.version >= (1, 12, 0)
+    }
+}
+
+impl Bed {
+    /// The CLI the tests run, from its `version -json`.
+    ///
+    /// # Panics
+    /// When the CLI cannot say its version.
+    #[must_use]
+    pub fn cli(&self) -> Cli {
+        let out = std::process::Command::new(&self.tofu)
+            .args(["version", "-json"])
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .output()
+            .expect("run the CLI");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("version JSON");
+        let text = v["terraform_version"]
+            .as_str()
+            .expect("terraform_version")
+            .to_owned();
+        let mut parts = text.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+        let version = (
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+            parts.next().unwrap_or(0),
+        );
+        let name = self
+            .tofu
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| n.starts_with("terraform"))
+            .map_or("tofu", |_| "terraform");
+        Cli {
+            name: name.to_owned(),
+            version,
+        }
+    }
 }

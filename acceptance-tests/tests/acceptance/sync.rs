@@ -210,6 +210,32 @@ resource "flux_oci_sync" "podinfo" {
 #[test]
 fn oci_sync_write_only_password_rotates_and_is_never_stored() {
     let (bed, cluster) = (bed(), Cluster::new(bed()));
+    if !bed.cli().supports_write_only() {
+        // Degrades cleanly: an older client is told, naming the attribute, before anything is
+        // stored.
+        let wd = WorkDir::new(bed, "oci-sync-old-client");
+        wd.main_tf(
+            &OCI_SYNC
+                .replace("NS", "sync-oci")
+                .replace("  ephemeral = true\n", "")
+                .replace(
+                    "variable \"password\" {",
+                    "variable \"password\" {\n  default = \"x\"",
+                )
+                .replace(
+                    "variable \"password_version\" {",
+                    "variable \"password_version\" {\n  default = 1",
+                ),
+        );
+        let run = wd.run(&["validate", "-no-color"]);
+        assert_ne!(run.code, 0, "{run}");
+        assert!(
+            run.output()
+                .contains("Write-only attribute not supported by this client"),
+            "{run}"
+        );
+        return;
+    }
     let _crds = flux::crds(&cluster);
     let ns = "sync-oci";
     let _ns = Namespace::create(&cluster, ns);
