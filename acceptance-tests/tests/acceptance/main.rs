@@ -6,6 +6,8 @@ mod aio;
 mod examples;
 /// What the provider does when the cluster is unreachable, and its logging.
 mod plugin;
+/// The release command's archives and filesystem mirror, installed by `tofu init`.
+mod release;
 /// flux_git_sync, flux_oci_sync and flux_helm_release against the real Flux CRDs, with a
 /// stand-in controller.
 mod sync;
