@@ -23,8 +23,9 @@ for cli in $clis; do
   name=$(basename "$cli")
   log="$results/$name.log"
   start=$(date +%s)
-  FLUX_TEST_CLI=$cli cargo test -q -p acceptance-tests --test acceptance -- --test-threads 4 "$@" >"$log" 2>&1 || status=1
+  FLUX_TEST_CLI=$cli cargo test -p acceptance-tests --test acceptance -- --test-threads 4 "$@" >"$log" 2>&1 || status=1
   grep -E '^test .* \.\.\. (ok|FAILED)$' "$log" | sed -E 's/^test (.*) \.\.\. (ok|FAILED)$/\1 \2/' | sort >"$results/$name.txt" || true
+  grep -E '^test result:' "$log" || true
   printf '%s: %s passed, %s failed in %ss\n' "$name" "$(grep -c ' ok$' "$results/$name.txt" || true)" \
     "$(grep -c ' FAILED$' "$results/$name.txt" || true)" "$(( $(date +%s) - start ))"
   grep -A30 -E '^---- .* stdout ----' "$log" | head -60 || true

@@ -5,6 +5,7 @@
 # filesystem mirror that `tofu init` / `terraform init` install from.
 #
 #   bash scripts/release.sh [VERSION] [OUT]      (default: the crate version, dist/)
+#   RELEASE_TARGETS=x86_64-unknown-linux-gnu bash scripts/release.sh   (only these targets)
 #
 # OUT/terraform-provider-flux_<version>_<os>_<arch>.zip
 # OUT/terraform-provider-flux_<version>_manifest.json
@@ -38,8 +39,10 @@ can_build() {
 }
 
 zips=()
+# RELEASE_TARGETS (space-separated triples) limits the build, e.g. to the host for a quick test.
 for pair in x86_64-unknown-linux-gnu:linux_amd64 aarch64-unknown-linux-gnu:linux_arm64; do
   triple=${pair%%:*} platform=${pair#*:}
+  [ -n "${RELEASE_TARGETS:-}" ] && [[ " $RELEASE_TARGETS " != *" $triple "* ]] && continue
   can_build "$triple" || continue
   log "building $name $version for $platform"
   upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
@@ -48,7 +51,7 @@ for pair in x86_64-unknown-linux-gnu:linux_amd64 aarch64-unknown-linux-gnu:linux
   [ "$triple" != "$host" ] && env_cross=("CARGO_TARGET_${upper}_LINKER=$cc" "CC_${triple//-/_}=$cc")
   # crt-static: one self-contained binary, whatever the user's libc.
   env "${env_cross[@]}" RUSTFLAGS="-C target-feature=+crt-static" \
-    cargo build -q --release --locked -p terraform-provider-flux --target "$triple"
+    cargo build -q --release --locked -p terraform-provider-flux --bin terraform-provider-flux --target "$triple"
   stage=$(mktemp -d)
   cp "target/$triple/release/$name" "$stage/${name}_v$version"
   # Reproducible archives: fixed timestamps, no extra attributes.

@@ -12,6 +12,9 @@ log=$(mktemp); trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --all-targets --no-fail-fast -- --test-threads 4 2>&1 | tee "$log" || status=$?
 # One closing line for the whole run, summed over every test binary.
+# The compatibility matrix: the acceptance suite again with OpenTofu 1.9-1.11 and Terraform
+# 1.5.7 (flux_aio's own tests, which do not depend on the CLI, run with the default CLI only).
+MATRIX_SKIP_DEFAULT=1 bash scripts/matrix.sh --skip aio:: --skip examples::aio 2>&1 | tee -a "$log" || status=$?
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "cargo test: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

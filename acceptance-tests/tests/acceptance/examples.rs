@@ -203,3 +203,39 @@ fn aio_examples_apply_as_is() {
         assert!(super::aio::flux_crds(&cluster).is_empty(), "{name}: uninstalled");
     }
 }
+
+/// Every directory under examples/ is formatted (`fmt -check`), valid (`validate`), and has a
+/// README line; a new example cannot slip in unchecked.
+#[test]
+fn every_example_is_formatted_valid_and_documented() {
+    let bed = bed();
+    let root = example("");
+    let fmt = std::process::Command::new(&bed.tofu)
+        .args(["fmt", "-check", "-recursive", "-no-color"])
+        .arg(&root)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .expect("run fmt");
+    assert!(
+        fmt.status.success(),
+        "unformatted examples:\n{}{}",
+        String::from_utf8_lossy(&fmt.stdout),
+        String::from_utf8_lossy(&fmt.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 12, "{names:?}");
+    for name in names {
+        let readme = std::fs::read_to_string(example(&name).join("README.md")).unwrap_or_default();
+        assert!(!readme.trim().is_empty(), "{name} has a README line");
+        let wd = WorkDir::new(bed, &format!("validate-{name}"));
+        wd.copy_from(&example(&name));
+        let run = wd.run(&["validate", "-no-color"]);
+        assert_eq!(run.code, 0, "{name}: {run}");
+    }
+}

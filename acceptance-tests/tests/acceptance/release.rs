@@ -3,6 +3,9 @@ use acceptance_tests::{Cluster, WorkDir, bed};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The provider's address at both registries, as the CLI config's patterns name it.
+const MIRRORED: &str = "\"registry.opentofu.org/flux-aio/flux\", \"registry.terraform.io/flux-aio/flux\"";
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -15,6 +18,9 @@ fn release() -> (String, PathBuf) {
     let status = Command::new("bash")
         .arg(repo().join("scripts/release.sh"))
         .args([&version, out.to_str().unwrap()])
+        // The host's archive is what `tofu init` installs here; scripts/release.sh alone builds
+        // every target.
+        .env("RELEASE_TARGETS", "x86_64-unknown-linux-gnu")
         .status()
         .expect("run scripts/release.sh");
     assert!(status.success(), "the release command failed");
@@ -26,7 +32,8 @@ fn release() -> (String, PathBuf) {
 #[test]
 fn init_installs_from_the_release_mirror_and_an_example_applies() {
     let (version, out) = release();
-    let sums = std::fs::read_to_string(out.join(format!("terraform-provider-flux_{version}_SHA256SUMS"))).unwrap();
+    let sums =
+        std::fs::read_to_string(out.join(format!("terraform-provider-flux_{version}_SHA256SUMS"))).unwrap();
     let zip = format!("terraform-provider-flux_{version}_linux_amd64.zip");
     let zip_sum = sums
         .lines()
@@ -35,7 +42,8 @@ fn init_installs_from_the_release_mirror_and_an_example_applies() {
         .expect("the amd64 zip is in SHA256SUMS")
         .to_owned();
     let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join(format!("terraform-provider-flux_{version}_manifest.json"))).unwrap(),
+        &std::fs::read_to_string(out.join(format!("terraform-provider-flux_{version}_manifest.json")))
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(manifest["metadata"]["protocol_versions"][0], "6.0");
@@ -49,7 +57,7 @@ fn init_installs_from_the_release_mirror_and_an_example_applies() {
     std::fs::write(
         &cli_config,
         format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"*/flux-aio/flux\"]\n  }}\n  direct {{\n    exclude = [\"*/flux-aio/flux\"]\n  }}\n}}\n",
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [{MIRRORED}]\n  }}\n  direct {{\n    exclude = [{MIRRORED}]\n  }}\n}}\n",
             out.join("mirror").display()
         ),
     )
@@ -61,16 +69,36 @@ fn init_installs_from_the_release_mirror_and_an_example_applies() {
     };
     let init = run(&["init", "-no-color"]);
     assert_eq!(init.code, 0, "{init}");
-    assert!(init.output().contains(&format!("Installed flux-aio/flux v{version}")), "{init}");
+    assert!(
+        init.output()
+            .contains(&format!("Installed flux-aio/flux v{version}")),
+        "{init}"
+    );
+    // A filesystem mirror gives the CLI the package only: it records the package's h1 hash. The
+    // archive it installed is the one SHA256SUMS names.
     let lock = std::fs::read_to_string(wd.file(".terraform.lock.hcl")).unwrap();
-    assert!(lock.contains(&format!("zh:{zip_sum}")), "the lock file records the zip's checksum:\n{lock}");
+    assert!(
+        lock.contains(&format!("version = \"{version}\"")) && lock.contains("\"h1:"),
+        "{lock}"
+    );
+    let mirrored = out.join("mirror/registry.opentofu.org/flux-aio/flux").join(&zip);
+    let sha = Command::new("sha256sum")
+        .arg(&mirrored)
+        .output()
+        .expect("sha256sum");
+    assert!(
+        String::from_utf8_lossy(&sha.stdout).starts_with(&zip_sum),
+        "the mirrored zip matches SHA256SUMS"
+    );
 
     let kubeconfig = format!("kubeconfig={}", bed.kubeconfig.display());
     let vars = ["-var", &kubeconfig, "-var", "devteam_token=t0ken"];
     let apply = run(&[&["apply", "-auto-approve", "-no-color"][..], &vars].concat());
     assert_eq!(apply.code, 0, "{apply}");
     assert!(
-        cluster.get(KUSTOMIZATION, Some("dev-team-apps"), "dev-team-apps").is_some(),
+        cluster
+            .get(KUSTOMIZATION, Some("dev-team-apps"), "dev-team-apps")
+            .is_some(),
         "applied with the released binary"
     );
     let destroy = run(&[&["destroy", "-auto-approve", "-no-color"][..], &vars].concat());
