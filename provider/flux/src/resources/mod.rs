@@ -523,7 +523,10 @@ impl<R: FluxResource> Managed<R> {
         tracing::info!(
             resource = R::TYPE_NAME,
             operation,
+            // Other instances share the engine: with parallel applies, the difference counts
+            // theirs too; the total is exact for the whole run.
             api_requests = engine.requests() - requests_before,
+            api_requests_total = engine.requests(),
             peak_rss_kib = peak_rss_kib(),
             "apply finished"
         );
@@ -695,7 +698,10 @@ impl<R: FluxResource> Resource for Managed<R> {
         tracing::info!(
             resource = R::TYPE_NAME,
             objects = found.len(),
+            // Other instances share the engine: with parallel applies, the difference counts
+            // theirs too; the total is exact for the whole run.
             api_requests = engine.requests() - requests_before,
+            api_requests_total = engine.requests(),
             peak_rss_kib = peak_rss_kib(),
             "refresh finished"
         );
