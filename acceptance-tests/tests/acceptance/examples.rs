@@ -110,10 +110,18 @@ fn sync_and_helm_examples_apply_as_is() {
     });
 }
 
+/// examples/tenant owns the namespace `dev-team-apps`: the tests that apply it (here and with
+/// the released binary) take turns.
+pub fn tenant_example_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The multi-tenancy on-boarding bundle: the tenant, then its git sync inside the tenant
 /// namespace, impersonating the tenant's ServiceAccount; destroy off-boards.
 #[test]
 fn tenant_example_applies_as_is() {
+    let _turn = tenant_example_lock();
     let (bed, cluster) = (bed(), Cluster::new(bed()));
     let _crds = flux::crds(&cluster);
     let _flux = StandIn::start(bed, &["dev-team-apps"]);
@@ -237,5 +245,28 @@ fn every_example_is_formatted_valid_and_documented() {
         wd.copy_from(&example(&name));
         let run = wd.run(&["validate", "-no-color"]);
         assert_eq!(run.code, 0, "{name}: {run}");
+    }
+}
+
+/// The example at the top of each resource page of docs/ is valid HCL for the provider.
+#[test]
+fn every_resource_doc_example_validates() {
+    let bed = bed();
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/resources");
+    let mut pages: Vec<_> = std::fs::read_dir(&docs)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    pages.sort();
+    assert_eq!(pages.len(), 5, "{pages:?}");
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let start = text.find("```hcl\n").expect("an HCL example") + "```hcl\n".len();
+        let body = &text[start..start + text[start..].find("```").unwrap()];
+        let wd = WorkDir::new(bed, "doc-example");
+        wd.main_tf(body);
+        let run = wd.run(&["validate", "-no-color"]);
+        assert_eq!(run.code, 0, "{}: {run}", page.display());
     }
 }

@@ -48,6 +48,7 @@ fn init_installs_from_the_release_mirror_and_an_example_applies() {
     .unwrap();
     assert_eq!(manifest["metadata"]["protocol_versions"][0], "6.0");
 
+    let _turn = super::examples::tenant_example_lock();
     let (bed, cluster) = (bed(), Cluster::new(bed()));
     let _crds = flux::crds(&cluster);
     let _flux = StandIn::start(bed, &["dev-team-apps"]);
@@ -103,4 +104,13 @@ fn init_installs_from_the_release_mirror_and_an_example_applies() {
     );
     let destroy = run(&[&["destroy", "-auto-approve", "-no-color"][..], &vars].concat());
     assert_eq!(destroy.code, 0, "{destroy}");
+    assert!(
+        cluster.wait_gone(
+            acceptance_tests::cluster::kinds::NAMESPACE,
+            None,
+            "dev-team-apps",
+            60
+        ),
+        "off-boarded"
+    );
 }
