@@ -11,5 +11,3 @@ if ! command -v cargo >/dev/null; then
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 bash acceptance-tests/testbed.sh build >/dev/null
-# The other CLIs of the compatibility matrix (scripts/matrix.sh).
-bash acceptance-tests/testbed.sh build-clis >/dev/null
