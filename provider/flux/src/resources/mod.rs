@@ -97,6 +97,26 @@ pub fn string_map_value(m: &BTreeMap<String, String>) -> Value {
     )
 }
 
+/// The `depends_on` list of a Flux object: `{ name, namespace }` entries naming the `kind`
+/// objects (Kustomizations, HelmReleases) that must be ready first.
+#[must_use]
+pub fn depends_on_attribute(kind: &str, description: &str) -> Attribute {
+    Attribute::nested(
+        "depends_on",
+        tfplugin::schema::Nesting::List,
+        vec![
+            Attribute::string("name")
+                .required()
+                .validate(validators::rfc1123_subdomain())
+                .describe(&format!("Name of the {kind} depended on.")),
+            Attribute::string("namespace")
+                .validate(validators::rfc1123_label_or_empty())
+                .describe("Its namespace; this resource's namespace when unset or empty."),
+        ],
+    )
+    .describe(description)
+}
+
 /// The attributes every resource has: `name`, `namespace`, `labels`, `annotations`, `wait`,
 /// `id`, `objects` (and the `timeouts` block, see [`schema`]).
 fn common_attributes<R: FluxResource>() -> Vec<Attribute> {
@@ -668,9 +688,10 @@ impl<R: FluxResource> Resource for Managed<R> {
                 Ok(Some(live)) => {
                     let mut projected = None;
                     let d = match rendered.desired.get(key) {
+                        // The desired form is masked: the projection keeps none of the
+                        // write-only keys either.
                         Some(desired) => {
-                            let mut p = project(desired, &render::to_json(&live));
-                            secrets::mask(&mut p);
+                            let p = project(desired, &render::to_json(&live));
                             let d = digest(&p);
                             projected = Some(p);
                             d

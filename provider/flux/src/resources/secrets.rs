@@ -100,6 +100,15 @@ pub fn attributes(plain: Attribute) -> Vec<Attribute> {
     ]
 }
 
+/// The attributes of a registry or repository login: `username` (required) and the `password`
+/// triplet (see [`attributes`]).
+#[must_use]
+pub fn credentials(username: &str, password: &str) -> Vec<Attribute> {
+    let mut attrs = vec![Attribute::string("username").required().describe(username)];
+    attrs.extend(attributes(Attribute::string("password").describe(password)));
+    attrs
+}
+
 /// Checks the triplet `<name>` of the object at `path` in a configuration that may hold
 /// unknowns: not both forms, and a version with a write-only value. With `required`, one form
 /// must be given.

@@ -81,19 +81,33 @@ impl Validator for Matches {
 /// and ending with an alphanumeric (Kubernetes namespace and most object names).
 #[must_use]
 pub fn rfc1123_label() -> Matches {
-    matches(
-        r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
-        "an RFC 1123 label (lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)",
-    )
+    matches(&format!("^{LABEL}$"), LABEL_WHAT)
 }
+
+/// [`rfc1123_label`], or the empty string (an optional name where `""` means unset).
+#[must_use]
+pub fn rfc1123_label_or_empty() -> Matches {
+    matches(&format!("^({LABEL})?$"), &format!("{LABEL_WHAT}, or empty"))
+}
+
+const LABEL: &str = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
+const LABEL_WHAT: &str = "an RFC 1123 label (lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)";
+const SUBDOMAIN: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const SUBDOMAIN_WHAT: &str = "an RFC 1123 subdomain (lowercase letters, digits, '-' and '.')";
 
 /// Accepts an RFC 1123 subdomain: dot-separated labels, at most 253 characters (names of most
 /// Kubernetes objects).
 #[must_use]
 pub fn rfc1123_subdomain() -> Matches {
+    matches(&format!("^{SUBDOMAIN}$"), SUBDOMAIN_WHAT)
+}
+
+/// [`rfc1123_subdomain`], or the empty string.
+#[must_use]
+pub fn rfc1123_subdomain_or_empty() -> Matches {
     matches(
-        r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
-        "an RFC 1123 subdomain (lowercase letters, digits, '-' and '.')",
+        &format!("^({SUBDOMAIN})?$"),
+        &format!("{SUBDOMAIN_WHAT}, or empty"),
     )
 }
 

@@ -71,16 +71,10 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::nested(
                     "credentials",
                     Nesting::Single,
-                    vec![
-                        Attribute::string("username")
-                            .required()
-                            .describe("Username for pulling the distribution artifact."),
-                    ]
-                    .into_iter()
-                    .chain(secrets::attributes(
-                        Attribute::string("password").describe("Password or token for pulling the distribution artifact."),
-                    ))
-                    .collect(),
+                    secrets::credentials(
+                        "Username for pulling the distribution artifact.",
+                        "Password or token for pulling the distribution artifact.",
+                    ),
                 )
                 .describe("Credentials for pulling the distribution artifact from a private registry."),
                 Attribute::bool("insecure")
@@ -223,14 +217,9 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::string("registry")
                     .required()
                     .describe("Registry host the credentials are for (e.g. `ghcr.io`)."),
-                Attribute::string("username")
-                    .required()
-                    .describe("Registry username."),
-            ]
+                ]
             .into_iter()
-            .chain(secrets::attributes(
-                Attribute::string("password").describe("Registry password or token."),
-            ))
+            .chain(secrets::credentials("Registry username.", "Registry password or token."))
             .collect(),
         )
         .describe("Generates the docker-config Secret `<name>-image-pull` and pulls the controller images with it; conflicts with `image_pull_secrets`."),

@@ -12,10 +12,6 @@ use tfplugin::schema::{Attribute, Nesting};
 
 /// A Helm repository or OCI registry URL.
 pub(super) const URL_RE: &str = r"^(http|https|oci)://.+$";
-/// An RFC 1123 subdomain, or empty.
-const SUBDOMAIN_OR_EMPTY_RE: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$";
-/// An RFC 1123 label, or empty.
-const LABEL_OR_EMPTY_RE: &str = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$";
 /// A key of a ConfigMap or Secret, or empty.
 const VALUES_KEY_RE: &str = r"^([A-Za-z0-9._-]+)?$";
 
@@ -40,16 +36,10 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::nested(
                     "auth",
                     Nesting::Single,
-                    vec![
-                        Attribute::string("username")
-                            .required()
-                            .describe("Username for the repository or registry."),
-                    ]
-                    .into_iter()
-                    .chain(secrets::attributes(
-                        Attribute::string("password").describe("Password or token for the repository or registry."),
-                    ))
-                    .collect(),
+                    secrets::credentials(
+                        "Username for the repository or registry.",
+                        "Password or token for the repository or registry.",
+                    ),
                 )
                 .describe(
                     "Credentials, stored in the generated Secret `<name>-helm-auth` (basic auth for a Helm \
@@ -66,10 +56,7 @@ pub fn attributes() -> Vec<Attribute> {
                     .default(Value::Bool(false))
                     .describe("Allow plain HTTP to the repository or registry."),
                 Attribute::string("cert_secret_name")
-                    .validate(validators::matches(
-                        SUBDOMAIN_OR_EMPTY_RE,
-                        "an RFC 1123 subdomain (a Secret name), or empty",
-                    ))
+                    .validate(validators::rfc1123_subdomain_or_empty())
                     .describe(
                         "Name of an existing Secret in the namespace with a TLS client certificate pair and/or CA \
                          (`certSecretRef`); applied to Helm repositories only, not to OCI registries; none when empty.",
@@ -146,37 +133,18 @@ pub fn attributes() -> Vec<Attribute> {
                     .default(Value::Bool(false))
                     .describe("Create the target namespace on install if it does not exist."),
                 Attribute::string("service_account_name")
-                    .validate(validators::matches(
-                        SUBDOMAIN_OR_EMPTY_RE,
-                        "an RFC 1123 subdomain (a ServiceAccount name), or empty",
-                    ))
+                    .validate(validators::rfc1123_subdomain_or_empty())
                     .describe("ServiceAccount that helm-controller impersonates for the release; none when empty."),
                 Attribute::string("target_namespace")
-                    .validate(validators::matches(
-                        LABEL_OR_EMPTY_RE,
-                        "an RFC 1123 label (a namespace name), or empty",
-                    ))
+                    .validate(validators::rfc1123_label_or_empty())
                     .describe(
                         "Namespace the chart is installed into, also the Helm storage namespace; the resource's \
                          namespace when empty.",
                     ),
-                Attribute::nested(
-                    "depends_on",
-                    Nesting::List,
-                    vec![
-                        Attribute::string("name")
-                            .required()
-                            .validate(validators::rfc1123_subdomain())
-                            .describe("Name of the HelmRelease this one depends on."),
-                        Attribute::string("namespace")
-                            .validate(validators::matches(
-                                LABEL_OR_EMPTY_RE,
-                                "an RFC 1123 label (a namespace name), or empty",
-                            ))
-                            .describe("Its namespace; this resource's namespace when unset or empty."),
-                    ],
-                )
-                .describe("HelmReleases that must be ready before this one is installed or upgraded."),
+                crate::resources::depends_on_attribute(
+                    "HelmRelease",
+                    "HelmReleases that must be ready before this one is installed or upgraded.",
+                ),
             ],
         ).default_from_nested()
         .describe("How Flux reconciles the release."),

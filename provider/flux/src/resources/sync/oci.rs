@@ -112,16 +112,7 @@ pub fn attributes() -> Vec<Attribute> {
                         Attribute::nested(
                             "credentials",
                             Nesting::Single,
-                            vec![
-                                Attribute::string("username")
-                                    .required()
-                                    .describe("Registry username."),
-                            ]
-                            .into_iter()
-                            .chain(secrets::attributes(
-                                Attribute::string("password").describe("Registry password or token."),
-                            ))
-                            .collect(),
+                            secrets::credentials("Registry username.", "Registry password or token."),
                         )
                         .describe("Registry credentials, stored in a generated `<name>-oci-auth` Secret."),
                     ],

@@ -28,11 +28,6 @@ pub const SUBSTITUTE_KINDS: &[&str] = &["ConfigMap", "Secret"];
 /// The decryption providers Flux supports.
 pub const DECRYPTION_PROVIDERS: &[&str] = &["sops"];
 
-/// An RFC 1123 label, or empty (unset).
-const OPTIONAL_LABEL_RE: &str = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$";
-/// An RFC 1123 subdomain, or empty (unset).
-const OPTIONAL_SUBDOMAIN_RE: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$";
-
 /// `sync`: how the Kustomization applies the source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncOptions {
@@ -162,38 +157,19 @@ pub fn sync_attribute(with_path: bool) -> Attribute {
         ),
         Attribute::string("service_account_name")
             .default(Value::string(""))
-            .validate(validators::matches(
-                OPTIONAL_SUBDOMAIN_RE,
-                "a ServiceAccount name, or empty",
-            ))
+            .validate(validators::rfc1123_subdomain_or_empty())
             .describe(
                 "ServiceAccount the Kustomization impersonates when applying (tenants); none when empty.",
             ),
         Attribute::string("target_namespace")
             .default(Value::string(""))
-            .validate(validators::matches(
-                OPTIONAL_LABEL_RE,
-                "a namespace name, or empty",
-            ))
+            .validate(validators::rfc1123_label_or_empty())
             .describe("Namespace set on every namespaced object applied; the manifests' own when empty."),
-        Attribute::nested(
-            "depends_on",
-            Nesting::List,
-            vec![
-                Attribute::string("name")
-                    .required()
-                    .validate(validators::rfc1123_subdomain())
-                    .describe("Name of the Kustomization this one waits for."),
-                Attribute::string("namespace")
-                    .validate(validators::matches(
-                        OPTIONAL_LABEL_RE,
-                        "a namespace name, or empty",
-                    ))
-                    .describe("Its namespace; this resource's namespace when unset."),
-            ],
+        crate::resources::depends_on_attribute(
+            "Kustomization",
+            "Kustomizations that must be ready before this one is applied (`spec.dependsOn`).",
         )
-        .default(Value::List(Vec::new()))
-        .describe("Kustomizations that must be ready before this one is applied (`spec.dependsOn`)."),
+        .default(Value::List(Vec::new())),
     ]);
     Attribute::nested("sync", Nesting::Single, attrs)
         .default_from_nested()
