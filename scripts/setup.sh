@@ -11,3 +11,4 @@ if ! command -v cargo >/dev/null; then
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 bash acceptance-tests/testbed.sh build >/dev/null
+bash acceptance-tests/testbed.sh build-flux >/dev/null

@@ -30,7 +30,13 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn paths() -> std::collections::HashMap<String, String> {
+/// The test bed's binaries and data, as `testbed.sh paths` prints them (`TOFU`, `FLUX_CRDS`,
+/// `FLUX_SOURCE_CONTROLLER`, ...).
+///
+/// # Panics
+/// When `testbed.sh` cannot be run.
+#[must_use]
+pub fn paths() -> std::collections::HashMap<String, String> {
     let out = Command::new("bash")
         .arg(script())
         .arg("paths")

@@ -1,15 +1,19 @@
-//! Flux on the test bed without its controllers: the real Flux CRDs (so kube-apiserver checks
-//! every rendered Flux object against Flux's own OpenAPI schema), a lock that keeps the tests
-//! installing and removing CRDs (flux_aio) apart from the tests that need them, and a stand-in
-//! controller that reports Flux objects Ready, or failed, as the real ones would.
+//! Flux on the test bed: the CRDs of the controllers the test bed builds (so kube-apiserver
+//! checks every rendered Flux object against Flux's own OpenAPI schema), the real controllers
+//! running as local processes ([`controllers`]), and, for tests about the provider's own logic
+//! (timeouts, terminal reasons), a stand-in that patches `status` instead ([`StandIn`]).
+//!
+//! Which of the two plays Flux is a process-wide mode: tests of one mode run together, a test
+//! of the other mode waits for them. Tests that install and delete the CRDs themselves
+//! (flux_aio) run alone ([`exclusive`]).
 
 use crate::cluster::Kind;
 use crate::cluster::kinds::CRD;
+use crate::controllers::{Controllers, Profile};
 use crate::{Bed, Cluster};
-use distribution::testing::testdata_dir;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -23,6 +27,8 @@ pub const HELM_REPOSITORY: Kind = (
     "HelmRepository",
     "helmrepositories",
 );
+/// HelmChart (made by helm-controller from a HelmRelease).
+pub const HELM_CHART: Kind = ("source.toolkit.fluxcd.io/v1", "HelmChart", "helmcharts");
 /// Kustomization.
 pub const KUSTOMIZATION: Kind = (
     "kustomize.toolkit.fluxcd.io/v1",
@@ -44,19 +50,137 @@ pub const FLUX_KINDS: [Kind; 5] = [
 static CRDS: RwLock<()> = RwLock::new(());
 static INSTALL: Mutex<()> = Mutex::new(());
 
-/// For tests that install and delete the Flux CRDs themselves (flux_aio): no other test that
-/// needs the CRDs runs meanwhile.
-pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
-    CRDS.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Who plays the Flux controllers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Nobody but the [`StandIn`] a test starts (or nobody, for tests that do not wait).
+    StandIn,
+    /// The real controllers, with this profile.
+    Real(Profile),
 }
 
-/// For tests that need the Flux CRDs: installs the real Flux 2.9.4 CRDs from the test data
-/// (`$FLUX_TESTDATA/flux-crds`) unless they are there, and keeps the flux_aio tests out.
+struct ModeState {
+    mode: Option<Mode>,
+    users: usize,
+    controllers: Option<Controllers>,
+}
+
+static MODE: Mutex<ModeState> = Mutex::new(ModeState {
+    mode: None,
+    users: 0,
+    controllers: None,
+});
+static MODE_CHANGED: Condvar = Condvar::new();
+
+fn lock_mode() -> std::sync::MutexGuard<'static, ModeState> {
+    MODE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Held by a test that needs the Flux CRDs and a [`Mode`]; on a failing test in the real mode,
+/// prints the controllers' logs.
+pub struct FluxGuard {
+    mode: Mode,
+    _crds: RwLockReadGuard<'static, ()>,
+}
+
+impl FluxGuard {
+    /// The last `lines` lines of each real controller's log (empty in the stand-in mode).
+    #[must_use]
+    pub fn logs(&self, lines: usize) -> String {
+        lock_mode()
+            .controllers
+            .as_ref()
+            .map(|c| c.logs(lines))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for FluxGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() && matches!(self.mode, Mode::Real(_)) {
+            eprintln!("The Flux controllers' logs:\n{}", self.logs(80));
+        }
+        let mut state = lock_mode();
+        state.users -= 1;
+        MODE_CHANGED.notify_all();
+    }
+}
+
+/// For tests that install and delete the Flux CRDs themselves (flux_aio): no other test that
+/// needs the CRDs runs meanwhile, and the real controllers are stopped.
+pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    let guard = CRDS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut state = lock_mode();
+    state.controllers = None;
+    state.mode = None;
+    guard
+}
+
+/// For tests that need the Flux CRDs and play the controllers with a [`StandIn`] (or do not
+/// wait for them): installs the CRDs unless they are there, keeps the flux_aio tests out, and
+/// waits until no test runs the real controllers.
 ///
 /// # Panics
-/// When the test data cannot be read or the CRDs do not become established.
-pub fn crds(cluster: &Cluster) -> RwLockReadGuard<'static, ()> {
-    let guard = CRDS.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+/// When the CRDs cannot be read or do not become established.
+pub fn crds(cluster: &Cluster) -> FluxGuard {
+    enter(cluster, Mode::StandIn)
+}
+
+/// For tests against the real Flux controllers: installs the CRDs, starts the controllers with
+/// `profile` (or reuses the running ones), and keeps stand-in tests and flux_aio tests out.
+///
+/// # Panics
+/// When the CRDs cannot be installed or the controllers do not start.
+pub fn controllers(cluster: &Cluster, profile: Profile) -> FluxGuard {
+    enter(cluster, Mode::Real(profile))
+}
+
+fn enter(cluster: &Cluster, mode: Mode) -> FluxGuard {
+    let crds = CRDS.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    install_crds(cluster);
+    let mut state = lock_mode();
+    while state.users > 0 && state.mode != Some(mode) {
+        state = MODE_CHANGED
+            .wait(state)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+    if state.mode != Some(mode) {
+        if state.controllers.take().is_some() {
+            release_terminating(cluster);
+        }
+        state.mode = Some(mode);
+    }
+    if let Mode::Real(profile) = mode {
+        let dead = state.controllers.as_mut().is_none_or(|c| !c.alive());
+        if dead {
+            state.controllers = None;
+            let ca = &crate::sources::trusted_ca().1;
+            state.controllers = Some(Controllers::start(crate::bed(), profile, ca));
+        }
+    }
+    state.users += 1;
+    FluxGuard { mode, _crds: crds }
+}
+
+/// Once the real controllers are gone, nobody removes their finalizers: objects left being
+/// deleted by a finished test are released so their namespaces can go.
+fn release_terminating(cluster: &Cluster) {
+    for kind in FLUX_KINDS.into_iter().chain([HELM_CHART]) {
+        for object in cluster.list(kind, None) {
+            let meta = &object["metadata"];
+            if meta["deletionTimestamp"].is_null() || meta["finalizers"].is_null() {
+                continue;
+            }
+            let (ns, name) = (
+                meta["namespace"].as_str().unwrap_or_default(),
+                meta["name"].as_str().unwrap_or_default(),
+            );
+            cluster.merge_patch(kind, Some(ns), name, json!({"metadata": {"finalizers": null}}));
+        }
+    }
+}
+
+fn install_crds(cluster: &Cluster) {
     let _install = INSTALL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for crd in crd_documents() {
         let name = crd["metadata"]["name"].as_str().expect("CRD name").to_owned();
@@ -82,7 +206,6 @@ pub fn crds(cluster: &Cluster) -> RwLockReadGuard<'static, ()> {
         }
         assert!(ok, "CRD {name} not established");
     }
-    guard
 }
 
 fn established(crd: &Value) -> bool {
@@ -92,9 +215,11 @@ fn established(crd: &Value) -> bool {
     })
 }
 
-/// The CRDs of the test data, one document each.
+/// The CRDs of the controllers the test bed built (`FLUX_CRDS`: their modules'
+/// `config/crd/bases`), one document each.
 fn crd_documents() -> Vec<Value> {
-    let root = testdata_dir().join("flux-crds");
+    let paths = crate::bed::paths();
+    let root = std::path::PathBuf::from(paths.get("FLUX_CRDS").expect("testbed.sh paths prints FLUX_CRDS"));
     let mut docs = Vec::new();
     for controller in [
         "source-controller",
@@ -102,10 +227,21 @@ fn crd_documents() -> Vec<Value> {
         "helm-controller",
         "notification-controller",
     ] {
-        let files = distribution::testing::yaml_files(&root.join(controller))
-            .unwrap_or_else(|e| panic!("read {}: {e}", root.join(controller).display()));
-        for (_, content) in files {
-            let text = String::from_utf8(content).expect("UTF-8");
+        let dir = root.join(controller);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| {
+                panic!(
+                    "read {}: {e} (run `bash acceptance-tests/testbed.sh build-flux`)",
+                    dir.display()
+                )
+            })
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read CRD file");
             for doc in text.split("\n---") {
                 if doc.trim().is_empty() {
                     continue;
@@ -153,8 +289,9 @@ impl Verdict {
     }
 }
 
-/// Plays the Flux controllers, which the test bed does not run: every Flux object in its
-/// namespaces gets the status its verdict says, for its current generation, until dropped.
+/// A stand-in for the Flux controllers, for tests about the provider's own logic (timeouts,
+/// terminal reasons): every Flux object in its namespaces gets the status its verdict says, for
+/// its current generation, until dropped. Start it only under [`crds`] (the stand-in mode).
 pub struct StandIn {
     stop: Arc<AtomicBool>,
     verdict: Arc<Mutex<Verdict>>,

@@ -5,7 +5,8 @@ use acceptance_tests::flux::{
 use acceptance_tests::{Cluster, WorkDir, bed};
 use std::path::Path;
 
-fn example(name: &str) -> std::path::PathBuf {
+/// The directory of `examples/<name>`.
+pub fn example(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("examples")

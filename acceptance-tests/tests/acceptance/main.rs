@@ -2,6 +2,8 @@
 
 /// flux_aio end to end: install, upgrade, prune, drift, cache, import, uninstall, bad input.
 mod aio;
+/// The seed's scenarios reconciled by the real Flux controllers from real sources on loopback.
+mod e2e;
 /// The examples under examples/ applied as they are.
 mod examples;
 /// What the provider does when the cluster is unreachable, and its logging.
@@ -9,7 +11,8 @@ mod plugin;
 /// The release command's archives and filesystem mirror, installed by `tofu init`.
 mod release;
 /// flux_git_sync, flux_oci_sync and flux_helm_release against the real Flux CRDs, with a
-/// stand-in controller.
+/// stand-in controller that patches status: the provider's own logic (plan, drift, import,
+/// write-only, waits, timeouts), not what Flux does (that is `e2e`).
 mod sync;
 /// flux_tenant end to end: create, no-op plan, drift, prune, import, destroy, bad input.
 mod tenant;
