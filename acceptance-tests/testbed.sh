@@ -8,6 +8,7 @@
 #                              DIR/kubeconfig and DIR/env; waits for /readyz
 #   testbed.sh stop DIR        stop everything started in DIR
 #   testbed.sh build-flux      build the Flux controllers of the test data's release (2.9.4)
+#   testbed.sh testdata        assemble the Flux 2.9.4 test data from the Go modules (build-flux does)
 #   testbed.sh build-clis      build the CLI matrix: OpenTofu $TOFU_MATRIX and Terraform $TERRAFORM_VERSION
 #   testbed.sh paths           print the resolved binary paths as shell assignments
 set -euo pipefail
@@ -157,6 +158,15 @@ cmd_build_flux() {
   mkdir -p "$BIN"
   local c
   for c in $FLUX_CONTROLLERS; do ( build_flux_controller "$c" ); done
+  cmd_testdata
+}
+
+# cmd_testdata: the Flux test data the unit and acceptance tests read (FLUX_TESTDATA):
+# flux-crds/<controller>/ and flux-manifests/v<version>/, rebuilt from the release recipe in the
+# flux2 module and the controller modules it names, all from the Go module proxy. Seconds, once
+# the modules are downloaded; never writes to a FLUX_TESTDATA set by the caller.
+cmd_testdata() {
+  python3 "$(dirname "${BASH_SOURCE[0]}")/assemble-testdata.py" "$CACHE/flux/testdata" "${FLUX_TESTDATA_VERSION:-2.9.4}"
 }
 
 install_debian() {
@@ -185,6 +195,7 @@ cmd_paths() {
   local v clis=""
   for v in $TOFU_MATRIX; do clis="$clis $BIN/tofu-$v"; done
   printf 'MATRIX_CLIS="%s"\n' "${clis# } $BIN/terraform-$TERRAFORM_VERSION"
+  printf 'FLUX_TESTDATA=%s\n' "$CACHE/flux/testdata"
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -309,6 +320,7 @@ cmd_stop() {
 case "${1:-}" in
   build) cmd_build ;;
   build-flux) cmd_build_flux ;;
+  testdata) cmd_testdata ;;
   build-clis) cmd_build_clis ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
