@@ -1,4 +1,5 @@
-//! Parsing tests on the real flux2 v2.9.4 release files (`shared/testdata`), in both layouts.
+//! Parsing tests on the flux2 v2.9.4 release files (the test bed's test data, see
+//! [`testdata_dir`]), in both layouts.
 
 use std::collections::BTreeMap;
 

@@ -22,16 +22,40 @@ pub const FLUX_CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.flux.config.v1+js
 /// Flux's artifact content (layer) media type.
 pub const FLUX_CONTENT_MEDIA_TYPE: &str = "application/vnd.cncf.flux.content.v1.tar+gzip";
 
-/// The shared test data directory: `$FLUX_TESTDATA`, else `shared/testdata` next to the
-/// repository checkout.
+/// The Flux 2.9.4 test data (`flux-crds/<controller>/*.yaml`, `flux-manifests/v2.9.4/*.yaml`):
+/// `$FLUX_TESTDATA` if set, else `flux/testdata` in the test bed's cache (`$FLUX_TESTBED_CACHE`,
+/// else `~/.cache/terraform-provider-flux-testbed`). `bash acceptance-tests/testbed.sh build-flux`
+/// assembles it there (its `testdata` step) from the Go modules of Flux's release recipe.
+///
+/// # Panics
+/// When the folder does not exist, saying how to make it.
 #[must_use]
 pub fn testdata_dir() -> PathBuf {
-    std::env::var_os("FLUX_TESTDATA")
-        .filter(|v| !v.is_empty())
-        .map_or_else(
-            || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata")),
-            PathBuf::from,
-        )
+    let dir = testdata_location();
+    assert!(
+        dir.is_dir(),
+        "no Flux test data at {}: run `bash acceptance-tests/testbed.sh build-flux` (or only its \
+         last step, `bash acceptance-tests/testbed.sh testdata`), or set FLUX_TESTDATA",
+        dir.display()
+    );
+    dir
+}
+
+fn testdata_location() -> PathBuf {
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("FLUX_TESTDATA").unwrap_or_else(|| {
+        var("FLUX_TESTBED_CACHE")
+            .unwrap_or_else(|| {
+                var("HOME")
+                    .expect("HOME is set")
+                    .join(".cache/terraform-provider-flux-testbed")
+            })
+            .join("flux/testdata")
+    })
 }
 
 /// The `*.yaml` files of a directory, sorted by name, as `(file name, content)`; e.g. the flux2

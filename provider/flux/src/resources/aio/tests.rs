@@ -19,19 +19,11 @@ use tfplugin::schema::{Schema, fill_defaults, validate_config};
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
-/// The shared test data folder (`FLUX_TESTDATA`, else `shared/testdata` beside the checkout).
-fn testdata() -> PathBuf {
-    std::env::var_os("FLUX_TESTDATA").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata")),
-        PathBuf::from,
-    )
-}
-
 /// The Flux v2.9.4 distribution, with the CRDs of the release manifests.
 fn dist() -> &'static Distribution {
     static DIST: OnceLock<Distribution> = OnceLock::new();
     DIST.get_or_init(|| {
-        let dir = testdata().join("flux-manifests/v2.9.4");
+        let dir = distribution::testing::testdata_dir().join("flux-manifests/v2.9.4");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
             .map(|e| e.expect("directory entry").path())
