@@ -31,8 +31,17 @@ TERRAFORM_VERSION=${TERRAFORM_VERSION:-1.5.7}
 ETCD=$BIN/etcd-$ETCD_VERSION
 APISERVER=$BIN/kube-apiserver-$KUBE_VERSION
 KCM=$BIN/kube-controller-manager-$KUBE_VERSION
-# The controllers of Flux 2.9.4, the release of the test data.
-FLUX_CONTROLLERS=${FLUX_CONTROLLERS:-"source-controller@v1.9.4 kustomize-controller@v1.9.4 helm-controller@v1.6.3 notification-controller@v1.9.3"}
+# The controllers of Flux 2.9.4 as far as the Go module proxy serves them:
+# - source-controller v1.9.4 requires github.com/fluxcd/pkg/artifact v0.18.2, which the proxy
+#   refuses (403); v0.18.0 is served and is replaced in (FLUX_REPLACES_source_controller);
+# - helm-controller v1.6.3 (Flux 2.9.4's) replaces helm with a fork the proxy refuses; v1.6.4,
+#   the next patch, requires upstream helm.sh/helm/v4 v4.2.4 and needs no fork;
+# - kustomize-controller v1.9.4 and notification-controller v1.9.3 are Flux 2.9.4's own.
+FLUX_CONTROLLERS=${FLUX_CONTROLLERS:-"source-controller@v1.9.4 kustomize-controller@v1.9.4 helm-controller@v1.6.4 notification-controller@v1.9.3"}
+FLUX_REPLACES_source_controller=${FLUX_REPLACES_source_controller:-"github.com/fluxcd/pkg/artifact=github.com/fluxcd/pkg/artifact@v0.18.0"}
+# What the built controllers' modules carry: their CRDs (config/crd/bases), laid out as
+# flux-crds/<controller>/*.yaml, the layout the tests read.
+FLUX_DIR=$CACHE/flux
 
 log() { printf '[testbed] %s\n' "$*" >&2; }
 
@@ -129,11 +138,15 @@ build_kube() {
 }
 
 # build_flux_controller NAME@TAG: a controller's go.mod replaces its own api module with ./api
-# (and pins a few dependencies): a wrapper requires both at the tag and repeats the other replaces.
+# (and pins a few dependencies): a wrapper requires both at the tag and repeats the other replaces,
+# plus FLUX_REPLACES_<name> for modules the proxy refuses. Then copies the module's CRDs.
 build_flux_controller() {
   local name=${1%@*} tag=${1#*@}
   local out=$BIN/$name-$tag
-  [ -x "$out" ] && return 0
+  if [ -x "$out" ] && [ -d "$FLUX_DIR/crds/$name" ]; then
+    log "$name $tag: built ($out)"
+    return 0
+  fi
   log "building $name $tag (first run only)"
   go_wrapper "$CACHE/build/$name-$tag"
   local gomod
@@ -148,16 +161,24 @@ for old, new, version in lines:
     if old != f"github.com/fluxcd/{name}/api":
         subprocess.run(["go", "mod", "edit", f"-replace={old}={new}@{version}"], check=True)
 PY
+  local extra_var=FLUX_REPLACES_${name//-/_} r
+  for r in ${!extra_var:-}; do go mod edit -replace="$r"; done
   copy_godebug "$gomod"
   go get "github.com/fluxcd/$name@$tag" "github.com/fluxcd/$name/api@$tag"
   CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" "github.com/fluxcd/$name"
   mv "$out.tmp" "$out"
+  local src
+  src="$(go env GOMODCACHE)/github.com/fluxcd/$name@$tag/config/crd/bases"
+  rm -rf "$FLUX_DIR/crds/$name" && mkdir -p "$FLUX_DIR/crds/$name"
+  cp "$src"/*.yaml "$FLUX_DIR/crds/$name/" && chmod -R u+w "$FLUX_DIR/crds/$name"
+  log "$name $tag: built ($out, $(du -m "$out" | cut -f1) MB; CRDs in $FLUX_DIR/crds/$name)"
 }
 
 cmd_build_flux() {
-  mkdir -p "$BIN"
+  mkdir -p "$BIN" "$FLUX_DIR"
   local c
   for c in $FLUX_CONTROLLERS; do ( build_flux_controller "$c" ); done
+  printf '%s\n' $FLUX_CONTROLLERS >"$FLUX_DIR/controllers"
   cmd_testdata
 }
 
@@ -195,6 +216,12 @@ cmd_paths() {
   local v clis=""
   for v in $TOFU_MATRIX; do clis="$clis $BIN/tofu-$v"; done
   printf 'MATRIX_CLIS="%s"\n' "${clis# } $BIN/terraform-$TERRAFORM_VERSION"
+  local c name
+  for c in $FLUX_CONTROLLERS; do
+    name=${c%@*}; name=${name//-/_}
+    printf 'FLUX_%s=%s\n' "${name^^}" "$BIN/${c%@*}-${c#*@}"
+  done
+  printf 'FLUX_CRDS=%s\n' "$FLUX_DIR/crds"
   printf 'FLUX_TESTDATA=%s\n' "$CACHE/flux/testdata"
 }
 
@@ -229,7 +256,7 @@ cmd_start() {
   echo $! >"$dir/kube-apiserver.pid"
   write_kubeconfig "$dir" "https://127.0.0.1:$api_port"
   wait_http "https://127.0.0.1:$api_port/readyz" "$pki" 180 kube-apiserver "$dir/logs/kube-apiserver.log"
-  "$KCM" --kubeconfig="$dir/kubeconfig" --controllers=namespace-controller,garbage-collector-controller,serviceaccount-token-controller,persistentvolumeclaim-protection-controller \
+  "$KCM" --kubeconfig="$dir/kubeconfig" --controllers=namespace-controller,garbage-collector-controller,serviceaccount-token-controller,persistentvolumeclaim-protection-controller,clusterrole-aggregation-controller \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --leader-elect=false --secure-port=0 --use-service-account-credentials=false \
     >"$dir/logs/kube-controller-manager.log" 2>&1 &

@@ -39,6 +39,34 @@ const CONTROLLERS: [(&str, &str); 4] = [
     ("helm-controller", "FLUX_HELM_CONTROLLER"),
 ];
 
+/// Ports and storage of the controllers, the same for every start in one test process: a
+/// restart (another profile) must not leave Flux objects pointing at an artifact URL nobody
+/// serves any more.
+struct Layout {
+    dir: PathBuf,
+    events: u16,
+    storage: u16,
+    health: [u16; 4],
+}
+
+fn layout() -> &'static Layout {
+    static LAYOUT: std::sync::OnceLock<Layout> = std::sync::OnceLock::new();
+    LAYOUT.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("flux-controllers-")
+            .tempdir()
+            .expect("tempdir")
+            .keep();
+        std::fs::create_dir_all(dir.join("storage")).expect("storage dir");
+        Layout {
+            dir,
+            events: free_port(),
+            storage: free_port(),
+            health: [free_port(), free_port(), free_port(), free_port()],
+        }
+    })
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -57,25 +85,27 @@ impl Controllers {
     #[must_use]
     pub fn start(bed: &Bed, profile: Profile, trusted_ca: &Path) -> Self {
         let paths = crate::bed::paths();
-        let dir = tempfile::Builder::new()
-            .prefix("flux-controllers-")
-            .tempdir()
-            .expect("tempdir")
-            .keep();
-        std::fs::create_dir_all(dir.join("storage")).expect("storage dir");
-        let events_port = free_port();
+        let layout = layout();
+        let dir = layout.dir.clone();
         let mut processes = Vec::new();
         let mut health = Vec::new();
-        for (name, key) in CONTROLLERS {
-            let binary = PathBuf::from(paths.get(key).unwrap_or_else(|| panic!("testbed.sh paths prints {key}")));
+        for ((name, key), health_port) in CONTROLLERS.into_iter().zip(layout.health) {
+            let binary = PathBuf::from(
+                paths
+                    .get(key)
+                    .unwrap_or_else(|| panic!("testbed.sh paths prints {key}")),
+            );
             assert!(
                 binary.exists(),
                 "{} is missing: run `bash acceptance-tests/testbed.sh build-flux`",
                 binary.display()
             );
-            let health_port = free_port();
-            let args = args(name, profile, &dir, events_port, health_port);
-            let log = std::fs::File::create(dir.join(format!("{name}.log"))).expect("log file");
+            let args = args(name, profile, layout, health_port);
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(format!("{name}.log")))
+                .expect("log file");
             let child = Command::new(&binary)
                 .args(&args)
                 .env("KUBECONFIG", &bed.kubeconfig)
@@ -164,7 +194,8 @@ impl Drop for Controllers {
 }
 
 /// The flags of RENDERING's per-container details, on loopback ports.
-fn args(name: &str, profile: Profile, dir: &Path, events_port: u16, health_port: u16) -> Vec<String> {
+fn args(name: &str, profile: Profile, layout: &Layout, health_port: u16) -> Vec<String> {
+    let events_port = layout.events;
     let restricted = profile == Profile::Restricted;
     let mut args: Vec<String> = vec![
         "--watch-all-namespaces".into(),
@@ -182,10 +213,10 @@ fn args(name: &str, profile: Profile, dir: &Path, events_port: u16, health_port:
     ];
     match name {
         "source-controller" => {
-            let storage = free_port();
+            let storage = layout.storage;
             args.extend([
                 format!("--storage-addr=127.0.0.1:{storage}"),
-                format!("--storage-path={}", dir.join("storage").display()),
+                format!("--storage-path={}", layout.dir.join("storage").display()),
                 format!("--storage-adv-addr=127.0.0.1:{storage}"),
                 "--helm-cache-max-size=10".into(),
                 "--helm-cache-ttl=60m".into(),

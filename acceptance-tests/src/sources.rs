@@ -29,7 +29,10 @@ impl TestCa {
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params.distinguished_name.push(rcgen::DnType::CommonName, name);
-        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
         let cert = params.self_signed(&key).expect("CA certificate");
         Self {
             pem: cert.pem(),
@@ -50,8 +53,8 @@ impl TestCa {
     #[must_use]
     pub fn serving_cert(&self) -> (String, String) {
         let key = rcgen::KeyPair::generate().expect("server key");
-        let mut params =
-            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).expect("params");
+        let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("params");
         params.is_ca = rcgen::IsCa::ExplicitNoCa;
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
         let cert = params.signed_by(&key, &self.issuer).expect("server certificate");
@@ -157,7 +160,12 @@ impl SourceServer {
     /// `scheme://127.0.0.1:port/<path>`.
     #[must_use]
     pub fn url(&self, path: &str) -> String {
-        format!("{}://127.0.0.1:{}/{}", self.scheme, self.port, path.trim_start_matches('/'))
+        format!(
+            "{}://127.0.0.1:{}/{}",
+            self.scheme,
+            self.port,
+            path.trim_start_matches('/')
+        )
     }
 
     /// The directory the server serves.
@@ -183,7 +191,10 @@ impl SourceServer {
             .tempdir()
             .expect("tempdir");
         git(work.path(), &["init", "-q", "-b", "main", "."]);
-        git(work.path(), &["remote", "add", "origin", bare.to_str().expect("UTF-8 path")]);
+        git(
+            work.path(),
+            &["remote", "add", "origin", bare.to_str().expect("UTF-8 path")],
+        );
         let repo = GitRepo { work };
         let _ = repo.commit(files, &[], "initial commit");
         repo
@@ -240,7 +251,16 @@ impl GitRepo {
         git(work, &["add", "-A"]);
         git(
             work,
-            &["-c", "user.name=tests", "-c", "user.email=tests@example.invalid", "commit", "-q", "-m", message],
+            &[
+                "-c",
+                "user.name=tests",
+                "-c",
+                "user.email=tests@example.invalid",
+                "commit",
+                "-q",
+                "-m",
+                message,
+            ],
         );
         git(work, &["push", "-q", "origin", "main"]);
         git(work, &["rev-parse", "HEAD"]).trim().to_owned()

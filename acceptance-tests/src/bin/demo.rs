@@ -90,7 +90,11 @@ fn main() {
         ));
     }
     say("== the objects Flux applied (its inventory), as the API server holds them");
-    for entry in ks["status"]["inventory"]["entries"].as_array().into_iter().flatten() {
+    for entry in ks["status"]["inventory"]["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         say(&format!(
             "{}  {}",
             entry["id"].as_str().unwrap_or_default(),

@@ -69,8 +69,12 @@ fn assert_ready(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> String {
     let object = cluster
         .get(kind, Some(ns), name)
         .unwrap_or_else(|| panic!("{} {ns}/{name} exists", kind.1));
-    let (status, reason, message) =
-        ready(&object).unwrap_or_else(|| panic!("{} {ns}/{name} has no Ready condition for its generation: {object}", kind.1));
+    let (status, reason, message) = ready(&object).unwrap_or_else(|| {
+        panic!(
+            "{} {ns}/{name} has no Ready condition for its generation: {object}",
+            kind.1
+        )
+    });
     assert_eq!(status, "True", "{} {ns}/{name}: {reason}: {message}", kind.1);
     message
 }
@@ -121,8 +125,14 @@ fn git_sync_public_private_and_self_hosted_reconcile_for_real() {
     let ns = "e2e-git";
     let _ns = Namespace::create(&cluster, ns);
     let (public, self_hosted, own_ca) = git_servers();
-    let public_repo = public.git_repo("public/fleet.git", &[("deploy/cm.yaml", &config_map("from-public", "hello"))]);
-    let _private_repo = public.git_repo("private/fleet.git", &[("deploy/cm.yaml", &config_map("from-private", "hi"))]);
+    let public_repo = public.git_repo(
+        "public/fleet.git",
+        &[("deploy/cm.yaml", &config_map("from-public", "hello"))],
+    );
+    let _private_repo = public.git_repo(
+        "private/fleet.git",
+        &[("deploy/cm.yaml", &config_map("from-private", "hi"))],
+    );
     let _own_repo = self_hosted.git_repo(
         "private/fleet.git",
         &[("deploy/cm.yaml", &config_map("from-self-hosted", "hey"))],
@@ -150,11 +160,23 @@ fn git_sync_public_private_and_self_hosted_reconcile_for_real() {
     for name in ["public", "private", "selfhosted"] {
         assert_ready(&cluster, GIT_REPOSITORY, ns, name);
         let message = assert_ready(&cluster, KUSTOMIZATION, ns, name);
-        assert!(message.contains("Applied revision: refs/heads/main@sha1:"), "{message}");
+        assert!(
+            message.contains("Applied revision: refs/heads/main@sha1:"),
+            "{message}"
+        );
     }
-    assert_eq!(data(&cluster, ns, "from-public", "greeting").as_deref(), Some("hello"));
-    assert_eq!(data(&cluster, ns, "from-private", "greeting").as_deref(), Some("hi"));
-    assert_eq!(data(&cluster, ns, "from-self-hosted", "greeting").as_deref(), Some("hey"));
+    assert_eq!(
+        data(&cluster, ns, "from-public", "greeting").as_deref(),
+        Some("hello")
+    );
+    assert_eq!(
+        data(&cluster, ns, "from-private", "greeting").as_deref(),
+        Some("hi")
+    );
+    assert_eq!(
+        data(&cluster, ns, "from-self-hosted", "greeting").as_deref(),
+        Some("hey")
+    );
     let cm = cluster.get(CONFIG_MAP, Some(ns), "from-public").unwrap();
     assert_eq!(
         cm["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/name"], "public",
@@ -164,7 +186,11 @@ fn git_sync_public_private_and_self_hosted_reconcile_for_real() {
     assert!(!changes, "the controllers' status is not drift:\n{plan}");
 
     // A new commit is picked up by Flux on its interval.
-    let sha = public_repo.commit(&[("deploy/cm.yaml", &config_map("from-public", "updated"))], &[], "update");
+    let sha = public_repo.commit(
+        &[("deploy/cm.yaml", &config_map("from-public", "updated"))],
+        &[],
+        "update",
+    );
     let seen = eventually(90, || {
         (data(&cluster, ns, "from-public", "greeting").as_deref() == Some("updated")).then_some(())
     });
@@ -180,7 +206,10 @@ fn git_sync_public_private_and_self_hosted_reconcile_for_real() {
     // Destroy: the provider's objects go, and Flux prunes what it created (prune = true).
     let started = Instant::now();
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
-    assert!(started.elapsed() < Duration::from_secs(120), "destroy did not hang");
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "destroy did not hang"
+    );
     for name in ["public", "private", "selfhosted"] {
         assert!(cluster.get(KUSTOMIZATION, Some(ns), name).is_none());
         assert!(cluster.get(GIT_REPOSITORY, Some(ns), name).is_none());
@@ -220,19 +249,31 @@ fn git_sync_failures_report_the_controllers_reason_and_recover() {
     let started = Instant::now();
     let run = wd.run(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(run.code, 0, "{run}");
-    assert!(started.elapsed() < Duration::from_secs(90), "bounded by the timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "bounded by the timeout"
+    );
     let out = run.output().replace('\n', " ");
     assert!(out.contains("Kustomization e2e-git-fail/app"), "{out}");
-    assert!(out.contains("kustomization path not found"), "kustomize-controller's message: {out}");
+    assert!(
+        out.contains("kustomization path not found"),
+        "kustomize-controller's message: {out}"
+    );
 
     wd.main_tf(&config("./deploy", "wrong-token"));
     let started = Instant::now();
     let run = wd.run(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(run.code, 0, "{run}");
-    assert!(started.elapsed() < Duration::from_secs(90), "bounded by the timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "bounded by the timeout"
+    );
     let out = run.output().replace('\n', " ");
     assert!(out.contains("GitRepository e2e-git-fail/app"), "{out}");
-    assert!(out.contains("authentication required"), "source-controller's message: {out}");
+    assert!(
+        out.contains("authentication required"),
+        "source-controller's message: {out}"
+    );
 
     wd.main_tf(&config("./deploy", GIT_TOKEN));
     wd.apply();
@@ -244,7 +285,13 @@ fn git_sync_failures_report_the_controllers_reason_and_recover() {
 }
 
 /// Pushes a Flux manifests artifact holding one ConfigMap (`name`, `greeting`) under `tag`.
-fn push_manifests(registry: &TestRegistry, credentials: Option<(String, String)>, tag: &str, name: &str, greeting: &str) {
+fn push_manifests(
+    registry: &TestRegistry,
+    credentials: Option<(String, String)>,
+    tag: &str,
+    name: &str,
+    greeting: &str,
+) {
     let source = distribution::Source {
         artifact: registry.artifact("manifests/app"),
         registry: String::new(),
@@ -252,7 +299,10 @@ fn push_manifests(registry: &TestRegistry, credentials: Option<(String, String)>
         insecure: true,
         ca_pem: None,
     };
-    let files = vec![("deploy/cm.yaml".to_owned(), config_map(name, greeting).into_bytes())];
+    let files = vec![(
+        "deploy/cm.yaml".to_owned(),
+        config_map(name, greeting).into_bytes(),
+    )];
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -335,11 +385,20 @@ resource "flux_oci_sync" "private" {{
             .is_some_and(|r| r.starts_with("1.0.0@sha256:")),
         "the newest tag in range, not 2.0.0: {repo}"
     );
-    assert_eq!(data(&cluster, ns, "from-public", "greeting").as_deref(), Some("one"));
-    assert_eq!(data(&cluster, ns, "from-private", "greeting").as_deref(), Some("private"));
+    assert_eq!(
+        data(&cluster, ns, "from-public", "greeting").as_deref(),
+        Some("one")
+    );
+    assert_eq!(
+        data(&cluster, ns, "from-private", "greeting").as_deref(),
+        Some("private")
+    );
     if write_only {
         let state = std::fs::read_to_string(wd.file("terraform.tfstate")).unwrap();
-        assert!(!state.contains("oci-p@ss"), "a write-only password is not in state");
+        assert!(
+            !state.contains("oci-p@ss"),
+            "a write-only password is not in state"
+        );
     }
     let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color", "-var", &var]);
     assert_eq!(plan.code, 0, "{plan}");
@@ -353,13 +412,21 @@ resource "flux_oci_sync" "private" {{
 
     let destroy = wd.run(&["destroy", "-auto-approve", "-no-color", "-var", &var]);
     assert_eq!(destroy.code, 0, "{destroy}");
-    assert!(cluster.wait_gone(CONFIG_MAP, Some(ns), "from-public", 30), "pruned by Flux");
+    assert!(
+        cluster.wait_gone(CONFIG_MAP, Some(ns), "from-public", 30),
+        "pruned by Flux"
+    );
     assert!(cluster.get(SECRET, Some(ns), "private-oci-auth").is_none());
 }
 
 /// A chart whose ConfigMap carries `greeting` and `color` from its values.
 fn greeting_chart(name: &str, version: &str) -> Chart {
-    Chart::config_map(name, version, "greeting: default\ncolor: none\n", &["greeting", "color"])
+    Chart::config_map(
+        name,
+        version,
+        "greeting: default\ncolor: none\n",
+        &["greeting", "color"],
+    )
 }
 
 /// Scenario 3 and 5 (Helm): flux_helm_release from an HTTP Helm repository and from an OCI
@@ -372,7 +439,13 @@ fn helm_release_http_and_oci_install_with_values_for_real() {
     let ns = "e2e-helm";
     let _ns = Namespace::create(&cluster, ns);
     let http = SourceServer::start(&ServerOptions::default());
-    http.helm_repo("charts", &[greeting_chart("greeter", "0.1.0"), greeting_chart("greeter", "0.2.0")]);
+    http.helm_repo(
+        "charts",
+        &[
+            greeting_chart("greeter", "0.1.0"),
+            greeting_chart("greeter", "0.2.0"),
+        ],
+    );
     let registry = TestRegistry::start(&RegistryOptions::default())
         .expect("registry")
         .expect("docker-registry");
@@ -384,7 +457,8 @@ fn helm_release_http_and_oci_install_with_values_for_real() {
         insecure: true,
         ca_pem: None,
     };
-    let config = serde_json::json!({"apiVersion": "v2", "name": "greeter", "version": "1.2.3", "type": "application"});
+    let config =
+        serde_json::json!({"apiVersion": "v2", "name": "greeter", "version": "1.2.3", "type": "application"});
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -392,8 +466,14 @@ fn helm_release_http_and_oci_install_with_values_for_real() {
         .block_on(distribution::testing::push_oci_artifact(
             &source,
             "1.2.3",
-            ("application/vnd.cncf.helm.config.v1+json", serde_json::to_vec(&config).unwrap()),
-            ("application/vnd.cncf.helm.chart.content.v1.tar+gzip", chart.archive()),
+            (
+                "application/vnd.cncf.helm.config.v1+json",
+                serde_json::to_vec(&config).unwrap(),
+            ),
+            (
+                "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+                chart.archive(),
+            ),
             Default::default(),
         ))
         .expect("push chart");
@@ -439,10 +519,16 @@ resource "flux_helm_release" "{name}" {{
     let started = Instant::now();
     let run = wd.run(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(run.code, 0, "{run}");
-    assert!(started.elapsed() < Duration::from_secs(120), "bounded by the timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "bounded by the timeout"
+    );
     let out = run.output().replace('\n', " ");
     assert!(out.contains("HelmRelease e2e-helm/from-http"), "{out}");
-    assert!(out.contains("9.9.9"), "the controller's message names the version: {out}");
+    assert!(
+        out.contains("9.9.9"),
+        "the controller's message names the version: {out}"
+    );
 
     // Fixed: both releases install, and the chart's ConfigMap carries both kinds of values.
     wd.main_tf(&hcl("0.x"));
@@ -455,10 +541,17 @@ resource "flux_helm_release" "{name}" {{
             Some(format!("hello from {name}").as_str()),
             "values reach the chart"
         );
-        assert_eq!(data(&cluster, ns, name, "color").as_deref(), Some("blue"), "values_from reach the chart");
+        assert_eq!(
+            data(&cluster, ns, name, "color").as_deref(),
+            Some("blue"),
+            "values_from reach the chart"
+        );
     }
     let http_cm = cluster.get(CONFIG_MAP, Some(ns), "from-http").unwrap();
-    assert_eq!(http_cm["metadata"]["labels"]["chart"], "greeter-0.2.0", "the newest 0.x: {http_cm}");
+    assert_eq!(
+        http_cm["metadata"]["labels"]["chart"], "greeter-0.2.0",
+        "the newest 0.x: {http_cm}"
+    );
     let oci_cm = cluster.get(CONFIG_MAP, Some(ns), "from-oci").unwrap();
     assert_eq!(oci_cm["metadata"]["labels"]["chart"], "greeter-1.2.3", "{oci_cm}");
     let (changes, plan) = wd.plan_changes();
@@ -520,10 +613,17 @@ fn tenant_onboarding_is_confined_by_rbac_and_offboarding_removes_it() {
     let apply = run(&["apply", "-auto-approve", "-no-color"]);
     assert_eq!(apply.code, 0, "{apply}");
     assert_ready(&cluster, KUSTOMIZATION, ns, "dev-team-apps");
-    assert_eq!(data(&cluster, ns, "team-config", "greeting").as_deref(), Some("dev"));
+    assert_eq!(
+        data(&cluster, ns, "team-config", "greeting").as_deref(),
+        Some("dev")
+    );
     assert!(
         cluster
-            .get(("rbac.authorization.k8s.io/v1", "Role", "roles"), Some(ns), "team-reader")
+            .get(
+                ("rbac.authorization.k8s.io/v1", "Role", "roles"),
+                Some(ns),
+                "team-reader"
+            )
             .is_some(),
         "namespaced objects are created as the tenant"
     );
@@ -550,17 +650,30 @@ fn tenant_onboarding_is_confined_by_rbac_and_offboarding_removes_it() {
         (status == "False").then_some((reason, message))
     });
     let (reason, message) = failed.expect("kustomize-controller refuses the ClusterRole");
-    assert!(message.contains("forbidden") || message.contains("cannot"), "{reason}: {message}");
-    assert!(message.contains("system:serviceaccount:dev-team-apps:flux"), "impersonated: {message}");
+    assert!(
+        message.contains("forbidden") || message.contains("cannot"),
+        "{reason}: {message}"
+    );
+    assert!(
+        message.contains("system:serviceaccount:dev-team-apps:flux"),
+        "impersonated: {message}"
+    );
     assert!(
         cluster
-            .get(("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles"), None, "dev-team-escalate")
+            .get(
+                ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles"),
+                None,
+                "dev-team-escalate"
+            )
             .is_none()
     );
     let main_tf = std::fs::read_to_string(wd.file("main.tf")).unwrap();
     wd.write(
         "main.tf",
-        &main_tf.replace("    path  = \"./deploy\"\n", "    path  = \"./deploy\"\n    interval = \"2m\"\n"),
+        &main_tf.replace(
+            "    path  = \"./deploy\"\n",
+            "    path  = \"./deploy\"\n    interval = \"2m\"\n",
+        ),
     );
     let started = Instant::now();
     let apply = run(&["apply", "-auto-approve", "-no-color"]);
@@ -576,7 +689,10 @@ fn tenant_onboarding_is_confined_by_rbac_and_offboarding_removes_it() {
     // Off-boarding: destroy removes the tenant namespace and everything in it.
     let destroy = run(&["destroy", "-auto-approve", "-no-color"]);
     assert_eq!(destroy.code, 0, "{destroy}");
-    assert!(cluster.wait_gone(NAMESPACE, None, ns, 120), "the tenant namespace is gone");
+    assert!(
+        cluster.wait_gone(NAMESPACE, None, ns, 120),
+        "the tenant namespace is gone"
+    );
 }
 
 /// Scenario 7: the bare-metal example's Cilium release (examples/aio-bare-metal), its
@@ -603,19 +719,34 @@ fn bare_metal_cilium_release_installs_through_helm_controller() {
             templates: vec![("config.yaml".into(), template.into())],
         }],
     );
-    let example = std::fs::read_to_string(super::examples::example("aio-bare-metal").join("main.tf")).unwrap();
-    let start = example.find("resource \"flux_helm_release\" \"cilium\"").expect("the example's release");
+    let example =
+        std::fs::read_to_string(super::examples::example("aio-bare-metal").join("main.tf")).unwrap();
+    let start = example
+        .find("resource \"flux_helm_release\" \"cilium\"")
+        .expect("the example's release");
     let block = example[start..]
-        .replace("namespace = flux_aio.flux.namespace", &format!("namespace = \"{ns}\""))
+        .replace(
+            "namespace = flux_aio.flux.namespace",
+            &format!("namespace = \"{ns}\""),
+        )
         .replace("https://helm.cilium.io", &http.url("cilium"))
-        .replace("target_namespace = \"kube-system\"", &format!("target_namespace = \"{target}\""));
+        .replace(
+            "target_namespace = \"kube-system\"",
+            &format!("target_namespace = \"{target}\""),
+        );
     assert!(block.contains(&http.url("cilium")), "{block}");
     let wd = WorkDir::new(bed, "e2e-bare-metal");
     wd.main_tf(&block);
     wd.apply();
     assert_ready(&cluster, HELM_RELEASE, ns, "cilium");
-    assert_eq!(data(&cluster, target, "cilium-config", "operator-replicas").as_deref(), Some("1"));
-    assert_eq!(data(&cluster, target, "cilium-config", "ipam").as_deref(), Some("kubernetes"));
+    assert_eq!(
+        data(&cluster, target, "cilium-config", "operator-replicas").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        data(&cluster, target, "cilium-config", "ipam").as_deref(),
+        Some("kubernetes")
+    );
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
     assert!(cluster.wait_gone(CONFIG_MAP, Some(target), "cilium-config", 30));
 }

@@ -195,19 +195,6 @@ pub async fn push_artifact_to(
     tag: &str,
     files: Vec<(String, Vec<u8>)>,
 ) -> Result<String, Error> {
-    let remote = Remote::new(source)?;
-    let display = format!("{}:{tag}", source.artifact.trim());
-    let push_err = |source: crate::error::BoxError| Error::Push {
-        reference: display.clone(),
-        source,
-    };
-    let reference = oci_client::Reference::with_tag(
-        remote.artifact.registry.clone(),
-        remote.artifact.repository.clone(),
-        tag.to_string(),
-    );
-    let layer = ImageLayer::new(build_layer(&files)?, FLUX_CONTENT_MEDIA_TYPE.to_string(), None);
-    let config = Config::new(b"{}".to_vec(), FLUX_CONFIG_MEDIA_TYPE.to_string(), None);
     let annotations = BTreeMap::from([
         (
             "org.opencontainers.image.created".to_string(),
@@ -222,6 +209,40 @@ pub async fn push_artifact_to(
             format!("{tag}@sha1:0000000000000000000000000000000000000000"),
         ),
     ]);
+    push_oci_artifact(
+        source,
+        tag,
+        (FLUX_CONFIG_MEDIA_TYPE, b"{}".to_vec()),
+        (FLUX_CONTENT_MEDIA_TYPE, build_layer(&files)?),
+        annotations,
+    )
+    .await
+}
+
+/// Pushes an OCI artifact of one config blob and one layer, each `(media type, bytes)`, to
+/// `source.artifact` under `tag` (e.g. a Helm chart: config
+/// `application/vnd.cncf.helm.config.v1+json`, layer
+/// `application/vnd.cncf.helm.chart.content.v1.tar+gzip`). Returns the manifest digest.
+pub async fn push_oci_artifact(
+    source: &Source,
+    tag: &str,
+    config: (&str, Vec<u8>),
+    layer: (&str, Vec<u8>),
+    annotations: BTreeMap<String, String>,
+) -> Result<String, Error> {
+    let remote = Remote::new(source)?;
+    let display = format!("{}:{tag}", source.artifact.trim());
+    let push_err = |source: crate::error::BoxError| Error::Push {
+        reference: display.clone(),
+        source,
+    };
+    let reference = oci_client::Reference::with_tag(
+        remote.artifact.registry.clone(),
+        remote.artifact.repository.clone(),
+        tag.to_string(),
+    );
+    let layer = ImageLayer::new(layer.1, layer.0.to_string(), None);
+    let config = Config::new(config.1, config.0.to_string(), None);
     let mut manifest = OciImageManifest::build(std::slice::from_ref(&layer), &config, Some(annotations));
     manifest.media_type = Some(OCI_IMAGE_MEDIA_TYPE.to_string());
 

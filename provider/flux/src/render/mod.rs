@@ -95,8 +95,15 @@ pub fn to_yaml(objects: &[DynamicObject]) -> String {
 pub fn docker_config(registry: &str, username: &str, password: &str) -> String {
     use base64::Engine as _;
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    // The modules interpolate the values as they are, so a password holding `"` or `\` makes a
+    // Secret the API server refuses; each value is a JSON string here, in the modules' layout.
+    let json = |v: &str| serde_json::Value::from(v).to_string();
     format!(
-        r#"{{"auths": {{"{registry}": {{"username": "{username}","password": "{password}","auth": "{auth}"}}}}}}"#
+        r#"{{"auths": {{{}: {{"username": {},"password": {},"auth": {}}}}}}}"#,
+        json(registry),
+        json(username),
+        json(password),
+        json(&auth)
     )
 }
 
@@ -119,11 +126,13 @@ mod tests {
     }
 
     #[test]
-    fn docker_config_is_not_json_escaped() {
-        // As the modules do: values are interpolated as they are.
+    fn docker_config_is_the_modules_layout_and_valid_json() {
         assert_eq!(
-            docker_config("r", "u", "p\"q"),
-            r#"{"auths": {"r": {"username": "u","password": "p"q","auth": "dTpwInE="}}}"#
+            docker_config("r", "u", "p"),
+            r#"{"auths": {"r": {"username": "u","password": "p","auth": "dTpw"}}}"#
         );
+        let tricky = r#"p"q\r"#;
+        let parsed: serde_json::Value = serde_json::from_str(&docker_config("r:5000", "u", tricky)).unwrap();
+        assert_eq!(parsed["auths"]["r:5000"]["password"], tricky);
     }
 }
