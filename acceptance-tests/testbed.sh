@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The acceptance-test bed: real OpenTofu, etcd, kube-apiserver and kube-controller-manager built
-# from the Go module proxy into a cache outside the repository, Debian's docker-registry and git,
-# and a local control plane on loopback.
+# The acceptance-test bed: real OpenTofu, etcd, kube-apiserver, kube-controller-manager and the
+# Flux controllers built from the Go module proxy into a cache outside the repository, Debian's
+# docker-registry and git, and a local control plane on loopback. (The acceptance harness runs
+# the Flux controllers as processes: acceptance-tests/src/controllers.rs.)
 #
 #   testbed.sh build           build (or reuse) every binary; idempotent
 #   testbed.sh start DIR       start etcd + kube-apiserver + kube-controller-manager, write
 #                              DIR/kubeconfig and DIR/env; waits for /readyz
 #   testbed.sh stop DIR        stop everything started in DIR
-#   testbed.sh build-flux      build the Flux controllers of the test data's release (2.9.4)
+#   testbed.sh build-flux      build source-, kustomize-, helm- and notification-controller (Flux
+#                              2.9.4's, as far as the proxy serves them: see FLUX_CONTROLLERS),
+#                              copy their CRDs and assemble the test data
 #   testbed.sh testdata        assemble the Flux 2.9.4 test data from the Go modules (build-flux does)
 #   testbed.sh build-clis      build the CLI matrix: OpenTofu $TOFU_MATRIX and Terraform $TERRAFORM_VERSION
 #   testbed.sh paths           print the resolved binary paths as shell assignments
