@@ -8,7 +8,7 @@ use serde_json::json;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 use tfplugin::cty::Value;
-use tfplugin::schema::{Attribute, Nesting, Schema};
+use tfplugin::schema::{Attribute, Nesting, Schema, validators};
 use tfplugin::{AttributePath, Diagnostic, Diagnostics};
 use tokio::sync::Mutex;
 
@@ -34,7 +34,12 @@ pub fn provider_schema() -> Schema {
                         "Kubeconfig files merged like kubectl merges `KUBECONFIG`. Env: `KUBE_CONFIG_PATHS`.",
                     ),
                     Attribute::string("config_context").describe("Kubeconfig context to use. Env: `KUBE_CTX`."),
-                    Attribute::string("host").describe("API server URL. Env: `KUBE_HOST`."),
+                    Attribute::string("host")
+                        .describe("API server URL. Env: `KUBE_HOST`.")
+                        .validate(validators::matches(
+                            r"^https?://[^\s/?#@]+(/\S*)?$",
+                            "an http(s):// URL such as \"https://1.2.3.4:6443\"",
+                        )),
                     Attribute::string("token").sensitive().describe("Bearer token. Env: `KUBE_TOKEN`."),
                     Attribute::string("cluster_ca_certificate")
                         .describe("PEM CA bundle of the API server. Env: `KUBE_CLUSTER_CA_CERT_DATA`."),
@@ -47,7 +52,12 @@ pub fn provider_schema() -> Schema {
                         .describe("Skip verification of the server certificate. Env: `KUBE_INSECURE`."),
                     Attribute::string("tls_server_name")
                         .describe("Server name to verify the certificate against. Env: `KUBE_TLS_SERVER_NAME`."),
-                    Attribute::string("proxy_url").describe("HTTP proxy for API requests. Env: `KUBE_PROXY_URL`."),
+                    Attribute::string("proxy_url")
+                        .describe("HTTP proxy for API requests. Env: `KUBE_PROXY_URL`.")
+                        .validate(validators::matches(
+                            r"^(https?|socks5h?)://\S+$",
+                            "a proxy URL such as \"http://proxy:3128\"",
+                        )),
                     Attribute::nested(
                         "exec",
                         Nesting::Single,
@@ -426,6 +436,36 @@ mod tests {
     #[test]
     fn schema_is_valid() {
         provider_schema().validate_implementation().unwrap();
+    }
+
+    #[test]
+    fn a_host_or_proxy_that_is_not_a_url_is_refused_naming_the_attribute() {
+        let schema = provider_schema();
+        let errors = |kubernetes: serde_json::Value| {
+            let config =
+                tfplugin::cty::json::decode(&json!({"kubernetes": kubernetes}), &schema.value_type())
+                    .unwrap();
+            let mut d = Diagnostics::new();
+            tfplugin::schema::validate_config(&schema, &config, &mut d);
+            d.iter()
+                .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        assert!(errors(json!({"host": "https://1.2.3.4:6443", "proxy_url": "http://proxy:3128"})).is_empty());
+        assert!(errors(json!({"host": "https://api.example.com/prefix"})).is_empty());
+        for bad in [
+            "1.2.3.4:6443",
+            "https://",
+            "ftp://x",
+            "https://a b",
+            "https://user@host",
+        ] {
+            assert_eq!(errors(json!({"host": bad})), ["kubernetes.host"], "{bad}");
+        }
+        assert_eq!(
+            errors(json!({"proxy_url": "proxy:3128"})),
+            ["kubernetes.proxy_url"]
+        );
     }
 
     #[test]

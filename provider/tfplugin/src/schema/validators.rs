@@ -111,7 +111,12 @@ pub fn rfc1123_subdomain_or_empty() -> Matches {
     )
 }
 
-/// Parses a Go duration string (`"90s"`, `"1h30m"`, `"1.5h"`, `"0"`).
+/// The longest duration Go represents (`math.MaxInt64` nanoseconds, about 2562047h47m16s):
+/// Flux cannot read a longer one, and an `Instant` deadline that far out may overflow.
+pub const GO_MAX_DURATION: Duration = Duration::new(9_223_372_036, 854_775_807);
+
+/// Parses a Go duration string (`"90s"`, `"1h30m"`, `"1.5h"`, `"0"`); `None` for anything Go's
+/// `time.ParseDuration` would refuse, including durations above [`GO_MAX_DURATION`].
 #[must_use]
 pub fn parse_go_duration(s: &str) -> Option<Duration> {
     if s == "0" {
@@ -146,7 +151,8 @@ pub fn parse_go_duration(s: &str) -> Option<Duration> {
         rest = &rest[unit_len..];
         total += number * scale;
     }
-    Some(Duration::from_secs_f64(total))
+    // Checked before converting: `Duration::from_secs_f64` panics past `u64::MAX` seconds.
+    (total <= GO_MAX_DURATION.as_secs_f64()).then(|| Duration::from_secs_f64(total))
 }
 
 /// Accepts a Go duration string such as `"1m"` or `"1h30m"`.
@@ -160,7 +166,7 @@ pub struct GoDuration;
 
 impl Validator for GoDuration {
     fn description(&self) -> String {
-        "a Go duration such as \"30s\", \"5m\" or \"1h30m\"".to_owned()
+        "a Go duration such as \"30s\", \"5m\" or \"1h30m\", at most 2562047h".to_owned()
     }
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
         if let Some(s) = value.as_str()
@@ -264,6 +270,20 @@ mod tests {
         for (name, v, value, ok) in cases {
             assert_eq!(errors(*v, value.clone()).is_empty(), *ok, "{name}");
         }
+    }
+
+    #[test]
+    fn go_durations_beyond_gos_range_are_refused_not_a_panic() {
+        assert_eq!(
+            parse_go_duration("2562047h"),
+            Some(Duration::from_secs(2_562_047 * 3600))
+        );
+        for s in ["2562048h", "99999999999999999999999999h", "1e3h"] {
+            assert_eq!(parse_go_duration(s), None, "{s}");
+        }
+        let errors = errors(&duration(), Value::string("99999999999999999999999999h"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("at most 2562047h"), "{errors:?}");
     }
 
     #[test]
