@@ -181,6 +181,23 @@ impl Validator for GoDuration {
     }
 }
 
+/// Accepts a semantic version constraint in the grammar Flux reads (Masterminds/semver v3, as
+/// in a HelmChart's `version` or an OCIRepository's `ref.semver`): `||`-separated groups of
+/// comma- or space-separated comparisons (`=`, `!=`, `>`, `<`, `>=`, `<=`, `~`, `~>`, `^`, or
+/// none) of versions with `x`/`X`/`*` wildcards, and hyphen ranges (`1.2 - 1.4.5`). The empty
+/// string (not set) is accepted.
+#[must_use]
+pub fn semver_constraint() -> Matches {
+    const VERSION: &str = r"v?[0-9xX*]+(\.[0-9xX*]+)?(\.[0-9xX*]+)?(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?";
+    const OPERATOR: &str = r"(!=|>=|=>|<=|=<|~>|=|>|<|~|\^)?";
+    let comparison = format!(r"({VERSION}\s+-\s+{VERSION}|{OPERATOR}\s*{VERSION})");
+    let group = format!(r"\s*{comparison}(\s*,?\s*{comparison})*\s*");
+    matches(
+        &format!(r"^({group}(\|\|{group})*)?$"),
+        "a semver range such as \">=1.0.0 <2.0.0\", \"1.x\", \"^1.2\" or \"~1.2.3 || >=2.0\"",
+    )
+}
+
 /// Accepts a Kubernetes resource quantity (`"100m"`, `"64Mi"`, `"1.5"`, `"2e3"`).
 #[must_use]
 pub fn quantity() -> Matches {
@@ -284,6 +301,49 @@ mod tests {
         let errors = errors(&duration(), Value::string("99999999999999999999999999h"));
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("at most 2562047h"), "{errors:?}");
+    }
+
+    #[test]
+    fn semver_constraints_follow_fluxs_grammar() {
+        for ok in [
+            "",
+            "*",
+            "1.2.3",
+            "v1.2.3",
+            ">=1.0.0",
+            ">= 1.0.0 <2.0.0",
+            ">=1.0.0, <2.0.0",
+            "1.x",
+            "^1.2",
+            "~1.2.3 || >=2.0",
+            "1.2 - 1.4.5",
+            "!=1.3.0",
+            "1.0.0-rc.1",
+            "=<3",
+            "~>2.1",
+            "6.x",
+        ] {
+            assert!(
+                errors(&semver_constraint(), Value::string(ok)).is_empty(),
+                "{ok:?}"
+            );
+        }
+        for bad in [
+            ">>1.0",
+            "1.0.0 ||",
+            "latest",
+            ">=1.0.0 <",
+            "1..2",
+            "^",
+            "1.2.3.4",
+            "|| 1.0",
+        ] {
+            assert_eq!(
+                errors(&semver_constraint(), Value::string(bad)).len(),
+                1,
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

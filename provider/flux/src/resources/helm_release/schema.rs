@@ -74,6 +74,7 @@ pub fn attributes() -> Vec<Attribute> {
                     .describe("Chart name."),
                 Attribute::string("version")
                     .default(Value::string(DEFAULT_CHART_VERSION))
+                    .validate(validators::semver_constraint())
                     .describe(
                         "Chart version or semver range; `*` (the default) follows the latest release, so Flux \
                          upgrades when a newer version appears. Pin a version to avoid automatic upgrades.",

@@ -589,6 +589,11 @@ fn validation_table() {
             &["repository.url"],
         ),
         (
+            "malformed version range",
+            http(json!({"chart": {"version": ">>1.0 <"}})),
+            &["chart.version"],
+        ),
+        (
             "bare url",
             http(json!({"repository": {"url": "ghcr.io/org"}})),
             &["repository.url"],

@@ -91,7 +91,8 @@ pub fn attributes() -> Vec<Attribute> {
                     .default(Value::string(DEFAULT_TAG))
                     .describe("Tag of the artifact to pull when `semver` is not set."),
                 Attribute::string("semver")
-                    .describe("Semver range of tags to pull the newest match of (e.g. `>=1.0.0`); wins over `tag`."),
+                    .describe("Semver range of tags to pull the newest match of (e.g. `>=1.0.0`); wins over `tag`.")
+                    .validate(validators::semver_constraint()),
                 duration(
                     "interval",
                     DEFAULT_SOURCE_INTERVAL,

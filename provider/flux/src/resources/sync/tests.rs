@@ -710,6 +710,11 @@ fn oci_validation_table() {
             &["artifact.tag"],
         ),
         (
+            "malformed semver",
+            json!({"artifact": {"url": url, "semver": "1.0.0 ||"}}),
+            &["artifact.semver"],
+        ),
+        (
             "no version, empty semver",
             json!({"artifact": {"url": url, "tag": "", "semver": ""}}),
             &["artifact.tag"],
