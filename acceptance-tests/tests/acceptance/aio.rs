@@ -623,3 +623,45 @@ fn a_registry_with_a_private_ca_works_with_distribution_ca() {
         "{plan}"
     );
 }
+
+/// A saved plan pins the artifact's digest: applied on another machine (an empty artifact
+/// cache) after the tag was pushed again with other content, the apply fails on the changed
+/// `artifact_digest` and applies nothing. (The CLI's re-plan at apply resolves the new digest and
+/// refuses it as an inconsistent final plan; the provider's own check in `load` covers a pinned
+/// digest whose cache entry is missing.)
+#[test]
+fn apply_refuses_an_artifact_pushed_again_since_the_plan() {
+    let _serial = serial();
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let registry = registry_with(false);
+    let _cleanup = Cleanup::new(&cluster, &["flux-repushed"]);
+    let wd = WorkDir::new(bed, "aio-repushed");
+    wd.main_tf(&format!(
+        "resource \"flux_aio\" \"flux\" {{\n  namespace = \"flux-repushed\"\n  version = \"2.9.4\"\n  wait = false\n  \
+         distribution = {{\n    artifact = \"{}\"\n    insecure = true\n  }}\n}}\n",
+        registry.artifact("flux-manifests")
+    ));
+    wd.ok(&["plan", "-no-color", "-out", "saved.tfplan"]);
+    let files = yaml_files(&testdata_dir().join("flux-manifests/v2.9.4")).expect("test data");
+    let other = replace_in_files(&files, &[(":v1.9.4", ":v1.9.4-repushed")]);
+    let reference = format!("{}:v2.9.4", registry.artifact("flux-manifests"));
+    let new_digest = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(distribution::testing::push_artifact(
+            &reference, other, None, true,
+        ))
+        .expect("push again");
+    // Another machine: nothing in the artifact cache.
+    let _ = std::fs::remove_dir_all(wd.file("artifact-cache"));
+    let run = wd.run(&["apply", "-no-color", "saved.tfplan"]);
+    assert_ne!(run.code, 0, "{run}");
+    let out = run.output().replace('\n', " ");
+    assert!(out.contains(".artifact_digest"), "{out}");
+    assert!(out.contains(&new_digest), "names the digest found: {out}");
+    assert!(
+        cluster.get(NAMESPACE, None, "flux-repushed").is_none(),
+        "nothing was applied"
+    );
+}

@@ -63,8 +63,9 @@ fn pinned(state: Option<&Value>, version: &str) -> Option<(String, String)> {
     ))
 }
 
-/// Loads a pinned release from the cache, pulling it by its exact version when it is not there
-/// (another machine applied the plan) and checking the digest.
+/// Loads a pinned release from the cache (entries are verified against their digest), pulling
+/// it by its exact version when it is not there (another machine applied the plan). What is
+/// pulled must be what the plan pinned: a tag re-pushed since is an error, not other content.
 async fn load(
     source: &Source,
     version: &str,
@@ -74,7 +75,18 @@ async fn load(
     match distribution::load_pinned(source, version, digest, cache).await {
         Err(distribution::Error::NotCached { .. }) => {
             let exact = VersionRange::parse(version)?;
-            distribution::resolve(source, &exact, cache).await
+            let resolved = distribution::resolve(source, &exact, cache).await?;
+            if resolved.digest != digest {
+                return Err(distribution::Error::DigestMismatch {
+                    what: format!(
+                        "{}:v{version} (the tag was pushed again since the plan; plan again to review the new content)",
+                        source.artifact.trim()
+                    ),
+                    expected: digest.to_owned(),
+                    actual: resolved.digest,
+                });
+            }
+            Ok(resolved)
         }
         other => other,
     }
