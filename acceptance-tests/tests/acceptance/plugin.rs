@@ -125,3 +125,43 @@ fn kube_environment_variables_are_a_fallback() {
     assert!(cluster.get(NAMESPACE, None, "kube-env").is_some());
     with_env(&["destroy", "-auto-approve", "-no-color"]);
 }
+
+/// At TF_LOG=trace, no line of the provider's carries the token or the client key it was
+/// configured with, even when the API server refuses them.
+#[test]
+fn tokens_and_client_keys_never_reach_the_logs() {
+    let bed = bed();
+    let wd = WorkDir::new(bed, "tf-log-secrets");
+    let token = "tok-NEVER-LOGGED-4711";
+    let key_marker = "KEYMATERIAL-NEVER-LOGGED";
+    let kubernetes = format!(
+        "{{\n    host = \"{}\"\n    token = \"{token}\"\n    cluster_ca_certificate = file(\"{}\")\n    \
+         client_certificate = \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n\"\n    \
+         client_key = \"-----BEGIN EC PRIVATE KEY-----\\n{key_marker}\\n-----END EC PRIVATE KEY-----\\n\"\n  }}",
+        bed.host,
+        bed.dir.join("pki/ca.crt").display()
+    );
+    wd.main_tf_with_kubernetes(&kubernetes, &tenant("tf-log-secrets"));
+    let mut cmd = wd.command(&["apply", "-auto-approve", "-no-color"]);
+    cmd.env("TF_LOG", "trace");
+    let run = wd.run_command(cmd, &["apply"]);
+    assert_ne!(run.code, 0, "the bogus credentials are refused:\n{run}");
+    let provider_lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("provider.terraform-provider-flux"))
+        .collect();
+    assert!(
+        provider_lines
+            .iter()
+            .any(|l| l.contains("[TRACE]") || l.contains("[DEBUG]")),
+        "the provider logged at trace level:\n{}",
+        provider_lines.join("\n")
+    );
+    for line in provider_lines {
+        assert!(
+            !line.contains(token) && !line.contains(key_marker),
+            "leaked: {line}"
+        );
+    }
+}

@@ -110,8 +110,9 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-/// How to reach the cluster, after environment fallbacks.
-#[derive(Clone, Debug, Default)]
+/// How to reach the cluster, after environment fallbacks. Its `Debug` form leaves out the token,
+/// the client key and the plugin's environment, so no log line can carry them.
+#[derive(Clone, Default)]
 pub struct KubernetesSettings {
     /// Kubeconfig files, merged in order.
     pub config_paths: Vec<String>,
@@ -137,8 +138,32 @@ pub struct KubernetesSettings {
     pub exec: Option<ExecSettings>,
 }
 
-/// A credential plugin.
-#[derive(Clone, Debug, Default)]
+/// `Some("<redacted>")` for a secret that is set.
+fn redacted<T>(secret: Option<&T>) -> Option<&'static str> {
+    secret.map(|_| "<redacted>")
+}
+
+impl std::fmt::Debug for KubernetesSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubernetesSettings")
+            .field("config_paths", &self.config_paths)
+            .field("context", &self.context)
+            .field("host", &self.host)
+            .field("token", &redacted(self.token.as_ref()))
+            .field("cluster_ca_certificate", &self.cluster_ca_certificate.is_some())
+            .field("client_certificate", &self.client_certificate.is_some())
+            .field("client_key", &redacted(self.client_key.as_ref()))
+            .field("insecure", &self.insecure)
+            .field("tls_server_name", &self.tls_server_name)
+            .field("proxy_url", &self.proxy_url)
+            .field("exec", &self.exec)
+            .finish()
+    }
+}
+
+/// A credential plugin. Its `Debug` form names the environment variables, not their values
+/// (they often hold credentials).
+#[derive(Clone, Default)]
 pub struct ExecSettings {
     /// ExecCredential API version.
     pub api_version: String,
@@ -148,6 +173,17 @@ pub struct ExecSettings {
     pub args: Vec<String>,
     /// Environment.
     pub env: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for ExecSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecSettings")
+            .field("api_version", &self.api_version)
+            .field("command", &self.command)
+            .field("args", &self.args)
+            .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 fn env(name: &str) -> Option<String> {
@@ -436,6 +472,26 @@ mod tests {
     #[test]
     fn schema_is_valid() {
         provider_schema().validate_implementation().unwrap();
+    }
+
+    #[test]
+    fn debug_output_never_shows_tokens_keys_or_plugin_environment() {
+        let s = KubernetesSettings {
+            host: Some("https://10.0.0.1:6443".into()),
+            token: Some("tok-SECRET-1".into()),
+            client_key: Some("-----BEGIN EC PRIVATE KEY-----\nKEY-SECRET-2\n".into()),
+            exec: Some(ExecSettings {
+                command: "aws".into(),
+                env: vec![("AWS_SECRET_ACCESS_KEY".into(), "ENV-SECRET-3".into())],
+                ..ExecSettings::default()
+            }),
+            ..KubernetesSettings::default()
+        };
+        let debug = format!("{s:?} {s:#?}");
+        for secret in ["tok-SECRET-1", "KEY-SECRET-2", "ENV-SECRET-3"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(debug.contains("https://10.0.0.1:6443") && debug.contains("AWS_SECRET_ACCESS_KEY"));
     }
 
     #[test]
