@@ -3,6 +3,7 @@
 //! diagnostics, and gRPC errors are kept for RPCs the provider does not serve.
 
 mod convert;
+mod guard;
 mod unimplemented;
 
 use crate::diag::{Diagnostic, Diagnostics};
@@ -37,7 +38,10 @@ impl ProviderService {
         let resources = provider
             .resources()
             .into_iter()
-            .map(|r| (r.type_name(), (r.clone(), r.schema())))
+            .map(|r| {
+                let guarded: Arc<dyn Resource> = Arc::new(guard::Guarded(r));
+                (guarded.type_name(), (guarded.clone(), guarded.schema()))
+            })
             .collect();
         Self {
             inner: Arc::new(Inner {
@@ -167,7 +171,9 @@ impl pb::provider_server::Provider for ProviderService {
             .map(Some)
         ) {
             schema::validate_config(schema, &config, &mut diags);
-            self.inner.provider.validate(&config, &mut diags);
+            guard::sync_hook("validation of the provider configuration", &mut diags, |d| {
+                self.inner.provider.validate(&config, d);
+            });
         }
         Ok(Response::new(pb::validate_provider_config::Response {
             diagnostics: convert::diagnostics(diags),
@@ -240,7 +246,12 @@ impl pb::provider_server::Provider for ProviderService {
                     .client_capabilities
                     .is_some_and(|c| c.write_only_attributes_allowed),
             };
-            diags.extend(self.inner.provider.configure(config, client).await);
+            let configured = guard::async_hook(
+                "configuration of the provider",
+                self.inner.provider.configure(config, client),
+            )
+            .await;
+            diags.extend(configured.unwrap_or_else(|panicked| panicked));
         }
         Ok(Response::new(pb::configure_provider::Response {
             diagnostics: convert::diagnostics(diags),
