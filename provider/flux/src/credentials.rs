@@ -8,8 +8,13 @@
 use base64::Engine as _;
 use kube::config::{AuthInfo, ExecConfig};
 use serde_json::Value;
+use std::io::Read as _;
 use std::process::{Command, Stdio};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long a credential plugin may run. Plugins print a token in well under a second; one
+/// that waits for input or a network that never answers must not hang the whole apply.
+pub const EXEC_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A credential returned by an exec plugin.
 #[derive(Clone)]
@@ -30,11 +35,20 @@ impl std::fmt::Debug for ExecCredential {
     }
 }
 
-/// Runs the plugin once, never interactively, and reads its ExecCredential.
+/// Runs the plugin once, never interactively, for at most [`EXEC_TIMEOUT`], and reads its
+/// ExecCredential.
 ///
 /// # Errors
-/// A message naming the command, with its exit status and stderr.
+/// A message naming the command, with its exit status and stderr, or the timeout.
 pub fn run(exec: &ExecConfig) -> Result<ExecCredential, String> {
+    run_within(exec, EXEC_TIMEOUT)
+}
+
+/// [`run`] with another time limit; the plugin is killed when it runs out.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_within(exec: &ExecConfig, timeout: Duration) -> Result<ExecCredential, String> {
     let command = exec
         .command
         .clone()
@@ -58,19 +72,60 @@ pub fn run(exec: &ExecConfig) -> Result<ExecCredential, String> {
     for name in exec.drop_env.clone().unwrap_or_default() {
         cmd.env_remove(name);
     }
-    let out = cmd.output().map_err(|e| {
+    let mut child = cmd.spawn().map_err(|e| {
         format!(
             "failed to run the exec credential plugin {command:?}: {e} (is it on the PATH the CLI runs with?)"
         )
     })?;
-    if !out.status.success() {
+    // Read both pipes while waiting, so a chatty plugin cannot block on a full pipe.
+    let reader = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "the exec credential plugin {command:?} did not finish within {}s and was stopped",
+                    timeout.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("waiting for the exec credential plugin {command:?}: {e}")),
+        }
+    };
+    let (stdout, stderr) = (
+        stdout.join().unwrap_or_default(),
+        stderr.join().unwrap_or_default(),
+    );
+    if !status.success() {
         return Err(format!(
-            "the exec credential plugin {command:?} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+            "the exec credential plugin {command:?} failed ({status}): {}",
+            String::from_utf8_lossy(&stderr).trim()
         ));
     }
-    parse(&out.stdout).map_err(|e| format!("the exec credential plugin {command:?} printed {e}"))
+    parse(&stdout).map_err(|e| format!("the exec credential plugin {command:?} printed {e}"))
 }
 
 /// Parses an ExecCredential document (JSON, or YAML as some plugins print).
@@ -119,6 +174,36 @@ pub fn apply(auth: &mut AuthInfo, credential: &ExecCredential) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plugin_that_hangs_is_stopped_at_the_timeout() {
+        let exec = ExecConfig {
+            command: Some("sh".into()),
+            args: Some(vec!["-c".into(), "sleep 30".into()]),
+            ..Default::default()
+        };
+        let started = Instant::now();
+        let err = run_within(&exec, Duration::from_secs(1)).unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(err.contains("did not finish within 1s"), "{err}");
+    }
+
+    #[test]
+    fn a_plugin_prints_its_credential() {
+        let exec = ExecConfig {
+            command: Some("sh".into()),
+            args: Some(vec![
+                "-c".into(),
+                r#"echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t"}}'; echo noise >&2"#.into(),
+            ]),
+            ..Default::default()
+        };
+        assert_eq!(run(&exec).unwrap().token.as_deref(), Some("t"));
+    }
 
     #[test]
     fn parses_tokens_and_certificates() {
