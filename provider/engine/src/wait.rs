@@ -18,7 +18,7 @@ pub enum Readiness {
 /// The readiness of a live object:
 /// - CustomResourceDefinition: `Established=True`;
 /// - Deployment: rolled out (`observedGeneration >= generation`, and updated, available and
-///   desired replicas equal);
+///   desired replicas equal); `Progressing=False` with `ProgressDeadlineExceeded` fails;
 /// - Namespace: not terminating;
 /// - Flux objects (`*.toolkit.fluxcd.io`): `Ready=True` with `observedGeneration ==
 ///   generation`; `Stalled=True` fails;
@@ -58,6 +58,13 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
         let (updated, available) = (int("updatedReplicas"), int("availableReplicas"));
         if updated == desired && available == desired && int("replicas") <= desired {
             return Readiness::Ready;
+        }
+        // The Deployment controller gave up on this rollout (`progressDeadlineSeconds`): waiting
+        // longer changes nothing.
+        if let Some((_, reason @ "ProgressDeadlineExceeded", message)) =
+            condition(status, "Progressing").filter(|(s, _, _)| *s == "False")
+        {
+            return Readiness::Failed(format!("{reason}: {message}"));
         }
         let mut why = format!("{available}/{desired} replicas available, {updated} updated");
         if let Some((_, _, message)) = condition(status, "Available").filter(|(s, _, _)| *s != "True") {
@@ -168,6 +175,13 @@ mod tests {
                 "crd established",
                 "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x}\nstatus: {conditions: [{type: Established, status: 'True'}]}",
                 Readiness::Ready,
+            ),
+            (
+                "deployment past its progress deadline",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, generation: 2}\nspec: {replicas: 1}\nstatus: {observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0, conditions: [{type: Progressing, status: 'False', reason: ProgressDeadlineExceeded, message: 'ReplicaSet \"d-1\" has timed out progressing.'}]}",
+                Readiness::Failed(
+                    "ProgressDeadlineExceeded: ReplicaSet \"d-1\" has timed out progressing.".into(),
+                ),
             ),
             (
                 "crd new",
