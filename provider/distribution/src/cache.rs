@@ -32,19 +32,13 @@ impl Cache {
 
     /// The default cache: `$FLUX_PROVIDER_CACHE_DIR` if set and non-empty, else
     /// `$XDG_CACHE_HOME/terraform-provider-flux/artifacts`, else
-    /// `~/.cache/terraform-provider-flux/artifacts`, else (no home directory) the same under the
-    /// system temporary directory.
+    /// `~/.cache/terraform-provider-flux/artifacts`, else (no home directory, as in some CI
+    /// containers) `.terraform/flux-artifacts` in the working directory the CLI runs the
+    /// provider in. Never the system temporary directory: anyone may write there, and a planted
+    /// entry would be applied to the cluster.
     #[must_use]
     pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        if let Some(dir) = var(CACHE_DIR_ENV) {
-            return Self::new(dir);
-        }
-        let base = var("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir);
-        Self::new(base.join("terraform-provider-flux").join("artifacts"))
+        Self::new(default_dir(|name| std::env::var_os(name)))
     }
 
     /// The cache directory.
@@ -107,6 +101,21 @@ impl Cache {
     }
 }
 
+/// [`Cache::from_env`]'s directory, with `var` reading the environment.
+fn default_dir(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+    let var = |name: &str| var(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var(CACHE_DIR_ENV) {
+        return PathBuf::from(dir);
+    }
+    match var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache")))
+    {
+        Some(base) => base.join("terraform-provider-flux").join("artifacts"),
+        None => PathBuf::from(".terraform").join("flux-artifacts"),
+    }
+}
+
 /// Checks that `digest` is `sha256:<64 lowercase hex digits>`, the only form the cache and the
 /// state accept (it becomes a file name).
 pub fn validate_digest(digest: &str) -> Result<(), Error> {
@@ -155,6 +164,29 @@ pub fn verify_digest(what: &str, expected: &str, data: &[u8]) -> Result<(), Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_directory_is_never_the_shared_temporary_directory() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        assert_eq!(
+            default_dir(env(&[(CACHE_DIR_ENV, "/x"), ("HOME", "/home/u")])),
+            PathBuf::from("/x")
+        );
+        assert_eq!(
+            default_dir(env(&[("HOME", "/home/u")])),
+            PathBuf::from("/home/u/.cache/terraform-provider-flux/artifacts")
+        );
+        let nothing = default_dir(env(&[("HOME", "")]));
+        assert_eq!(nothing, PathBuf::from(".terraform/flux-artifacts"));
+        assert!(!nothing.starts_with(std::env::temp_dir()));
+    }
 
     #[test]
     fn round_trip_with_verification() {
