@@ -70,29 +70,30 @@ impl Engine {
                 return Err(Error::Cancelled);
             }
             self.count();
-            let attempt = match self.api(&r).await {
-                Ok(api) => api
-                    .patch(&r.name, &params, &Patch::Apply(object))
-                    .await
-                    .map_err(|e| match e {
-                        kube::Error::Api(status) => {
-                            if status.is_not_found() {
-                                Error::Discovery {
-                                    api_version: r.api_version(),
-                                    kind: r.kind.clone(),
-                                    message: status.message.clone(),
-                                }
-                            } else {
-                                Error::Apply {
-                                    object: r.clone(),
-                                    message: status.message.clone(),
+            let attempt = deadline
+                .bound(&r, async {
+                    let api = self.api(&r).await?;
+                    api.patch(&r.name, &params, &Patch::Apply(object))
+                        .await
+                        .map_err(|e| match e {
+                            kube::Error::Api(status) => {
+                                if status.is_not_found() {
+                                    Error::Discovery {
+                                        api_version: r.api_version(),
+                                        kind: r.kind.clone(),
+                                        message: status.message.clone(),
+                                    }
+                                } else {
+                                    Error::Apply {
+                                        object: r.clone(),
+                                        message: status.message.clone(),
+                                    }
                                 }
                             }
-                        }
-                        other => self.unreachable(other),
-                    }),
-                Err(e) => Err(e),
-            };
+                            other => self.unreachable(other),
+                        })
+                })
+                .await;
             match attempt {
                 Ok(live) => {
                     tracing::debug!(object = %r, "applied");

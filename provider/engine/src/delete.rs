@@ -13,23 +13,27 @@ impl Engine {
     pub async fn delete(&self, refs: &[ObjectRef], wait: bool, deadline: &Deadline) -> Result<()> {
         let params = DeleteParams::background();
         for r in refs.iter().rev() {
-            let api = match self.api(r).await {
+            let api = match deadline.bound(r, self.api(r)).await {
                 Ok(api) => api,
                 Err(Error::Discovery { .. }) => continue, // its CRD is gone, so is it
                 Err(e) => return Err(e),
             };
             self.count();
-            match api.delete(&r.name, &params).await {
-                Ok(_) => tracing::debug!(object = %r, "deleted"),
-                Err(kube::Error::Api(status)) if status.is_not_found() => {}
-                Err(kube::Error::Api(status)) => {
-                    return Err(Error::Delete {
+            let deleted = async {
+                match api.delete(&r.name, &params).await {
+                    Ok(_) => {
+                        tracing::debug!(object = %r, "deleted");
+                        Ok(())
+                    }
+                    Err(kube::Error::Api(status)) if status.is_not_found() => Ok(()),
+                    Err(kube::Error::Api(status)) => Err(Error::Delete {
                         object: r.clone(),
                         message: status.message.clone(),
-                    });
+                    }),
+                    Err(other) => Err(self.unreachable(other)),
                 }
-                Err(other) => return Err(self.unreachable(other)),
-            }
+            };
+            deadline.bound(r, deleted).await?;
         }
         if !wait {
             return Ok(());
@@ -38,7 +42,7 @@ impl Engine {
         loop {
             let mut still = Vec::new();
             for r in pending {
-                if let Some(live) = self.get(&r).await? {
+                if let Some(live) = deadline.bound(&r, self.get(&r)).await? {
                     still.push((r, live));
                 }
             }

@@ -3,6 +3,9 @@
 //! would hang in deletion forever.
 
 use crate::{Deadline, Engine, Error, ObjectRef, Result};
+
+/// Objects per list page: a cluster with many Flux objects is read in bounded pieces.
+const PAGE: u32 = 500;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 
@@ -11,12 +14,14 @@ impl Engine {
     /// that the given CustomResourceDefinitions define. Returns how many objects were changed.
     /// CRDs that no longer exist are skipped.
     ///
+    /// Lists are paged, and every request is bounded by `deadline`.
+    ///
     /// # Errors
-    /// A refused list or patch, or [`Error::Cancelled`].
+    /// A refused list or patch, [`Error::Timeout`], or [`Error::Cancelled`].
     pub async fn strip_finalizers(&self, crds: &[ObjectRef], deadline: &Deadline) -> Result<usize> {
         let mut changed = 0;
         for crd in crds.iter().filter(|r| r.is_crd()) {
-            let Some(live) = self.get(crd).await? else {
+            let Some(live) = deadline.bound(crd, self.get(crd)).await? else {
                 continue;
             };
             let spec = live.data.get("spec").cloned().unwrap_or_default();
@@ -32,50 +37,65 @@ impl Engine {
             };
             let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
             let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
-            self.count();
-            let list = api.list(&ListParams::default()).await.map_err(|e| match e {
-                kube::Error::Api(status) => Error::Read {
-                    object: crd.clone(),
-                    message: format!("listing {plural}: {}", status.message),
-                },
-                other => self.unreachable(other),
-            })?;
-            for item in list
-                .items
-                .iter()
-                .filter(|o| o.metadata.finalizers.as_ref().is_some_and(|f| !f.is_empty()))
-            {
-                if deadline.cancel.is_cancelled() {
-                    return Err(Error::Cancelled);
+            let mut continue_token: Option<String> = None;
+            loop {
+                let mut params = ListParams::default().limit(PAGE);
+                if let Some(token) = &continue_token {
+                    params = params.continue_token(token);
                 }
-                let r = ObjectRef {
-                    group: group.to_owned(),
-                    version: version.to_owned(),
-                    kind: kind.to_owned(),
-                    namespace: item.metadata.namespace.clone().unwrap_or_default(),
-                    name: item.metadata.name.clone().unwrap_or_default(),
-                };
-                let namespaced = match &item.metadata.namespace {
-                    Some(ns) => Api::<DynamicObject>::namespaced_with(self.client.clone(), ns, &ar),
-                    None => api.clone(),
-                };
-                let patch = serde_json::json!({"metadata": {"finalizers": null}});
                 self.count();
-                match namespaced
-                    .patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch))
-                    .await
+                let list = deadline
+                    .bound(crd, async {
+                        api.list(&params).await.map_err(|e| match e {
+                            kube::Error::Api(status) => Error::Read {
+                                object: crd.clone(),
+                                message: format!("listing {plural}: {}", status.message),
+                            },
+                            other => self.unreachable(other),
+                        })
+                    })
+                    .await?;
+                for item in list
+                    .items
+                    .iter()
+                    .filter(|o| o.metadata.finalizers.as_ref().is_some_and(|f| !f.is_empty()))
                 {
-                    Ok(_) => changed += 1,
-                    Err(kube::Error::Api(status)) if status.is_not_found() => {}
-                    Err(kube::Error::Api(status)) => {
-                        return Err(Error::Apply {
-                            object: r,
-                            message: status.message.clone(),
-                        });
+                    let r = ObjectRef {
+                        group: group.to_owned(),
+                        version: version.to_owned(),
+                        kind: kind.to_owned(),
+                        namespace: item.metadata.namespace.clone().unwrap_or_default(),
+                        name: item.metadata.name.clone().unwrap_or_default(),
+                    };
+                    let namespaced = match &item.metadata.namespace {
+                        Some(ns) => Api::<DynamicObject>::namespaced_with(self.client.clone(), ns, &ar),
+                        None => api.clone(),
+                    };
+                    let patch = serde_json::json!({"metadata": {"finalizers": null}});
+                    self.count();
+                    let patched = async {
+                        match namespaced
+                            .patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch))
+                            .await
+                        {
+                            Ok(_) => Ok(true),
+                            Err(kube::Error::Api(status)) if status.is_not_found() => Ok(false),
+                            Err(kube::Error::Api(status)) => Err(Error::Apply {
+                                object: r.clone(),
+                                message: status.message.clone(),
+                            }),
+                            Err(other) => Err(self.unreachable(other)),
+                        }
+                    };
+                    if deadline.bound(&r, patched).await? {
+                        changed += 1;
+                        tracing::debug!(object = %r, "finalizers removed");
                     }
-                    Err(other) => return Err(self.unreachable(other)),
                 }
-                tracing::debug!(object = %r, "finalizers removed");
+                continue_token = list.metadata.continue_.filter(|t| !t.is_empty());
+                if continue_token.is_none() {
+                    break;
+                }
             }
         }
         Ok(changed)

@@ -26,6 +26,7 @@ use kube::api::{Api, DynamicObject};
 use kube::core::ApiResource;
 use kube::{Client, discovery};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -60,6 +61,24 @@ impl Deadline {
 
     fn expired(&self) -> bool {
         Instant::now() >= self.at
+    }
+
+    /// Runs one API request for `object`, but no longer than the deadline allows and not past a
+    /// cancellation: an API server that stops answering cannot hold the operation beyond its
+    /// timeout.
+    ///
+    /// # Errors
+    /// The request's own error, [`Error::Timeout`] naming `object`, or [`Error::Cancelled`].
+    pub async fn bound<T>(&self, object: &ObjectRef, request: impl Future<Output = Result<T>>) -> Result<T> {
+        tokio::select! {
+            result = request => result,
+            () = tokio::time::sleep_until(self.at) => Err(Error::Timeout {
+                what: "a request",
+                waited: self.started.elapsed(),
+                pending: vec![(object.clone(), "the API server did not answer in time".to_owned())],
+            }),
+            () = self.cancel.cancelled() => Err(Error::Cancelled),
+        }
     }
 
     /// Sleeps one poll interval, or less when the deadline comes first.
@@ -182,5 +201,47 @@ impl Engine {
             host: self.host.clone(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object() -> ObjectRef {
+        ObjectRef {
+            group: String::new(),
+            version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: "ns".into(),
+            name: "cm".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_that_never_answers_ends_at_the_deadline() {
+        let deadline = Deadline::after(Duration::from_millis(200), CancellationToken::new());
+        let started = std::time::Instant::now();
+        let hung = std::future::pending::<Result<()>>();
+        match deadline.bound(&object(), hung).await {
+            Err(Error::Timeout { pending, .. }) => {
+                assert_eq!(pending[0].0, object());
+                assert!(pending[0].1.contains("did not answer"), "{pending:?}");
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn a_request_ends_when_the_provider_is_stopped() {
+        let cancel = CancellationToken::new();
+        let deadline = Deadline::after(Duration::from_secs(600), cancel.clone());
+        cancel.cancel();
+        let hung = std::future::pending::<Result<()>>();
+        assert!(matches!(
+            deadline.bound(&object(), hung).await,
+            Err(Error::Cancelled)
+        ));
     }
 }

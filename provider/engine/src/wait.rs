@@ -135,7 +135,7 @@ impl Engine {
         loop {
             let mut still = Vec::new();
             for (r, _) in pending {
-                match self.get(&r).await? {
+                match deadline.bound(&r, self.get(&r)).await? {
                     None => still.push((r, "not found".to_owned())),
                     Some(live) => match readiness(&live) {
                         Readiness::Ready => {}
