@@ -205,19 +205,23 @@ impl SourceServer {
         let dir = self.root().join(path);
         std::fs::create_dir_all(&dir).expect("mkdir");
         let mut index = String::from("apiVersion: v1\nentries:\n");
-        for chart in charts {
-            let archive = chart.archive();
-            let file = format!("{}-{}.tgz", chart.name, chart.version);
-            std::fs::write(dir.join(&file), &archive).expect("write chart");
-            let digest = sha256_hex(&archive);
-            let url = self.url(&format!("{}/{file}", path.trim_end_matches('/')));
-            index.push_str(&format!(
-                "  {name}:\n  - apiVersion: v2\n    name: {name}\n    version: {version}\n    \
-                 type: application\n    created: \"2026-01-01T00:00:00Z\"\n    digest: {digest}\n    \
-                 urls:\n    - {url}\n",
-                name = chart.name,
-                version = chart.version,
-            ));
+        let mut names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            index.push_str(&format!("  {name}:\n"));
+            for chart in charts.iter().filter(|c| c.name == name) {
+                let archive = chart.archive();
+                let file = format!("{}-{}.tgz", chart.name, chart.version);
+                std::fs::write(dir.join(&file), &archive).expect("write chart");
+                let digest = sha256_hex(&archive);
+                let url = self.url(&format!("{}/{file}", path.trim_end_matches('/')));
+                index.push_str(&format!(
+                    "  - apiVersion: v2\n    name: {name}\n    version: {version}\n    type: application\n    \
+                     created: \"2026-01-01T00:00:00Z\"\n    digest: {digest}\n    urls:\n    - {url}\n",
+                    version = chart.version,
+                ));
+            }
         }
         index.push_str("generated: \"2026-01-01T00:00:00Z\"\n");
         std::fs::write(dir.join("index.yaml"), index).expect("write index");
@@ -298,12 +302,13 @@ pub struct Chart {
 
 impl Chart {
     /// A chart whose one template is a ConfigMap named after the release, holding `data` keys
-    /// rendered from the values (`{{ .Values.<key> }}`).
+    /// rendered from the values (`{{ .Values.<key> }}`) and the chart's version under
+    /// `chart-version` (Flux adds the OCI digest to it as build metadata).
     #[must_use]
     pub fn config_map(name: &str, version: &str, values: &str, data_keys: &[&str]) -> Self {
         let mut template = String::from(
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    \
-             chart: {{ .Chart.Name }}-{{ .Chart.Version }}\ndata:\n",
+             chart: {{ .Chart.Name }}\ndata:\n  chart-version: {{ .Chart.Version | quote }}\n",
         );
         for key in data_keys {
             template.push_str(&format!("  {key}: {{{{ .Values.{key} | quote }}}}\n"));
