@@ -38,6 +38,14 @@ fn apply_to_an_unreachable_cluster_names_the_host_and_stores_nothing() {
     assert!(cluster.get(NAMESPACE, None, "unreachable").is_none());
 }
 
+/// The log lines the CLI relays from the provider.
+fn provider_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("provider.terraform-provider-flux"))
+        .collect()
+}
+
 #[test]
 fn tf_log_debug_shows_provider_lines_with_levels() {
     let wd = WorkDir::new(bed(), "tf-log");
@@ -46,11 +54,7 @@ fn tf_log_debug_shows_provider_lines_with_levels() {
     cmd.env("TF_LOG", "debug");
     let run = wd.run_command(cmd, &["plan"]);
     assert_eq!(run.code, 0, "{run}");
-    let provider_lines: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.contains("provider.terraform-provider-flux"))
-        .collect();
+    let provider_lines = provider_lines(&run.stderr);
     assert!(
         provider_lines
             .iter()
@@ -146,11 +150,7 @@ fn tokens_and_client_keys_never_reach_the_logs() {
     cmd.env("TF_LOG", "trace");
     let run = wd.run_command(cmd, &["apply"]);
     assert_ne!(run.code, 0, "the bogus credentials are refused:\n{run}");
-    let provider_lines: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.contains("provider.terraform-provider-flux"))
-        .collect();
+    let provider_lines = provider_lines(&run.stderr);
     assert!(
         provider_lines
             .iter()
