@@ -4,8 +4,9 @@ use crate::{Deadline, Engine, Error, ObjectRef, Result};
 use kube::api::DeleteParams;
 
 impl Engine {
-    /// Deletes `refs` in reverse order (dependents before what they live in), then, when `wait`
-    /// is set, waits until each is gone. Objects already gone are fine.
+    /// Deletes `refs` in the reverse of the order given (pass them in apply order, and the
+    /// dependents go before what they live in), then, when `wait` is set, waits until each is
+    /// gone. Objects already gone are fine.
     ///
     /// # Errors
     /// A refused delete, [`Error::Timeout`] listing what is still there and why, or

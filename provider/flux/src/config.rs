@@ -71,7 +71,8 @@ pub fn provider_schema() -> Schema {
                     )
                     .describe(
                         "A credential plugin (`aws eks get-token`, `gke-gcloud-auth-plugin`, `kubelogin`); its \
-                         credentials are cached until they expire and renewed during long applies.",
+                         credentials are cached until they expire, and renewed before an operation when they expire \
+                         within a minute (not in the middle of one).",
                     ),
                 ],
             )

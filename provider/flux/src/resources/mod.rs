@@ -207,7 +207,9 @@ pub trait FluxResource: Send + Sync + 'static {
     fn render(common: &Common, settings: &Self::Settings, field_manager: &str) -> Vec<DynamicObject>;
 
     /// Deletes the objects of a destroyed instance. By default every inventory object, in
-    /// reverse order, waiting until each is gone.
+    /// reverse key order (the inventory is keyed `group/version/kind/namespace/name`, so this is
+    /// not dependency order; resources that need one override this), waiting until each is
+    /// gone.
     async fn delete(
         engine: &Engine,
         _prior: &Value,

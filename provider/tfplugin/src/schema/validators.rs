@@ -51,6 +51,7 @@ pub fn matches(pattern: &str, what: &str) -> Matches {
     Matches {
         re: Regex::new(pattern).expect("valid validator regex"),
         what: what.to_owned(),
+        max_len: usize::MAX,
     }
 }
 
@@ -58,6 +59,17 @@ pub fn matches(pattern: &str, what: &str) -> Matches {
 pub struct Matches {
     re: Regex,
     what: String,
+    max_len: usize,
+}
+
+impl Matches {
+    /// Also refuses strings longer than `max_len` bytes (a length a regular expression cannot
+    /// bound across repeated parts).
+    #[must_use]
+    pub fn max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len;
+        self
+    }
 }
 
 impl Validator for Matches {
@@ -66,7 +78,7 @@ impl Validator for Matches {
     }
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
         if let Some(s) = value.as_str()
-            && !self.re.is_match(s)
+            && (s.len() > self.max_len || !self.re.is_match(s))
         {
             diags.error_at(
                 path.clone(),
@@ -93,13 +105,14 @@ pub fn rfc1123_label_or_empty() -> Matches {
 const LABEL: &str = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
 const LABEL_WHAT: &str = "an RFC 1123 label (lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)";
 const SUBDOMAIN: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-const SUBDOMAIN_WHAT: &str = "an RFC 1123 subdomain (lowercase letters, digits, '-' and '.')";
+const SUBDOMAIN_WHAT: &str =
+    "an RFC 1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)";
 
 /// Accepts an RFC 1123 subdomain: dot-separated labels, at most 253 characters (names of most
 /// Kubernetes objects).
 #[must_use]
 pub fn rfc1123_subdomain() -> Matches {
-    matches(&format!("^{SUBDOMAIN}$"), SUBDOMAIN_WHAT)
+    matches(&format!("^{SUBDOMAIN}$"), SUBDOMAIN_WHAT).max_len(253)
 }
 
 /// [`rfc1123_subdomain`], or the empty string.
@@ -109,6 +122,7 @@ pub fn rfc1123_subdomain_or_empty() -> Matches {
         &format!("^({SUBDOMAIN})?$"),
         &format!("{SUBDOMAIN_WHAT}, or empty"),
     )
+    .max_len(253)
 }
 
 /// The longest duration Go represents (`math.MaxInt64` nanoseconds, about 2562047h47m16s):
@@ -258,6 +272,18 @@ mod tests {
                 false,
             ),
             ("label dash", &rfc1123_label(), Value::string("-a"), false),
+            (
+                "subdomain at the limit",
+                &rfc1123_subdomain(),
+                Value::string(format!("{}.{}", "a".repeat(63), "b".repeat(189))),
+                true,
+            ),
+            (
+                "subdomain too long",
+                &rfc1123_subdomain(),
+                Value::string(format!("{}.{}", "a".repeat(63), "b".repeat(190))),
+                false,
+            ),
             ("duration ok", &duration(), Value::string("1h30m"), true),
             ("duration frac", &duration(), Value::string("1.5s"), true),
             ("duration bad", &duration(), Value::string("5 minutes"), false),
