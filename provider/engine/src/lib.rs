@@ -33,6 +33,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// How long a request started at or after its operation's deadline may still take: the last
+/// reads of a wait say what was not ready, and must be able to.
+pub const LAST_REQUEST_GRACE: Duration = Duration::from_secs(10);
+
 /// How often waits poll the API server.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -63,21 +67,24 @@ impl Deadline {
         Instant::now() >= self.at
     }
 
-    /// Runs one API request for `object`, but no longer than the deadline allows and not past a
-    /// cancellation: an API server that stops answering cannot hold the operation beyond its
-    /// timeout.
+    /// Runs one API request for `object`, but no longer than the deadline allows (plus
+    /// [`LAST_REQUEST_GRACE`], so the reads that report what was still pending when the
+    /// deadline passed can answer) and not past a cancellation: an API server that stops
+    /// answering cannot hold the operation beyond its timeout.
     ///
     /// # Errors
     /// The request's own error, [`Error::Timeout`] naming `object`, or [`Error::Cancelled`].
     pub async fn bound<T>(&self, object: &ObjectRef, request: impl Future<Output = Result<T>>) -> Result<T> {
+        let until = self.at.max(Instant::now() + LAST_REQUEST_GRACE);
         tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(Error::Cancelled),
             result = request => result,
-            () = tokio::time::sleep_until(self.at) => Err(Error::Timeout {
+            () = tokio::time::sleep_until(until) => Err(Error::Timeout {
                 what: "a request",
                 waited: self.started.elapsed(),
                 pending: vec![(object.clone(), "the API server did not answer in time".to_owned())],
             }),
-            () = self.cancel.cancelled() => Err(Error::Cancelled),
         }
     }
 
@@ -222,6 +229,7 @@ mod tests {
     async fn a_request_that_never_answers_ends_at_the_deadline() {
         let deadline = Deadline::after(Duration::from_millis(200), CancellationToken::new());
         let started = std::time::Instant::now();
+        tokio::time::pause();
         let hung = std::future::pending::<Result<()>>();
         match deadline.bound(&object(), hung).await {
             Err(Error::Timeout { pending, .. }) => {
@@ -230,7 +238,25 @@ mod tests {
             }
             other => panic!("expected a timeout, got {other:?}"),
         }
+        // The clock is paused: the timeout fired at the grace, not after real waiting.
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn a_request_made_after_the_deadline_may_still_answer() {
+        let deadline = Deadline::after(Duration::ZERO, CancellationToken::new());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let answer = deadline
+            .bound(&object(), async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(7)
+            })
+            .await;
+        assert_eq!(
+            answer.ok(),
+            Some(7),
+            "the last read after the deadline is not cut short"
+        );
     }
 
     #[tokio::test]
