@@ -644,7 +644,15 @@ fn tenant_onboarding_is_confined_by_rbac_and_offboarding_removes_it() {
         &[],
         "escalate",
     );
-    let failed = eventually(60, || {
+    // The example polls its repository every minute; ask for a fetch now, as `flux reconcile
+    // source git` does.
+    cluster.merge_patch(
+        GIT_REPOSITORY,
+        Some(ns),
+        "dev-team-apps",
+        serde_json::json!({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "escalate"}}}),
+    );
+    let failed = eventually(120, || {
         let ks = cluster.get(KUSTOMIZATION, Some(ns), "dev-team-apps")?;
         let (status, reason, message) = ready(&ks)?;
         (status == "False").then_some((reason, message))
