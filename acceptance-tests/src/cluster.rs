@@ -183,8 +183,16 @@ impl Cluster {
     /// # Panics
     /// On API errors.
     pub fn apply(&self, kind: Kind, namespace: Option<&str>, name: &str, object: &Value) {
+        self.apply_as("acceptance-tests", kind, namespace, name, object);
+    }
+
+    /// Applies an object server-side as another tool would, with its field manager (forced).
+    ///
+    /// # Panics
+    /// On API errors.
+    pub fn apply_as(&self, manager: &str, kind: Kind, namespace: Option<&str>, name: &str, object: &Value) {
         let api = self.api(kind, namespace);
-        let params = PatchParams::apply("acceptance-tests").force();
+        let params = PatchParams::apply(manager).force();
         self.rt
             .block_on(api.patch(name, &params, &Patch::Apply(object)))
             .unwrap_or_else(|e| panic!("apply {} {name}: {e}", kind.1));

@@ -39,6 +39,13 @@ impl Run {
     pub fn output(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
     }
+
+    /// Both streams with every run of whitespace made one space: the CLI wraps diagnostics at
+    /// its terminal width, so a sentence may span lines.
+    #[must_use]
+    pub fn flat(&self) -> String {
+        self.output().split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 impl std::fmt::Display for Run {

@@ -6,6 +6,8 @@ mod aio;
 mod e2e;
 /// The examples under examples/ applied as they are.
 mod examples;
+/// Ownership: adoption, other owners, takeover; prune and destroy touch only what is ours.
+mod ownership;
 /// What the provider does when the cluster is unreachable, and its logging.
 mod plugin;
 /// The release command's archives and filesystem mirror, installed by `tofu init`.

@@ -110,7 +110,12 @@ fn exec_credentials_are_used_and_cached_for_the_whole_apply() {
         .unwrap_or_default()
         .lines()
         .count();
-    assert_eq!(count, 1, "one plugin run serves every request of the apply");
+    // `tofu apply` runs the provider twice: for the plan (which looks at the cluster for
+    // objects it would adopt) and for the apply. Each process runs the plugin once.
+    assert_eq!(
+        count, 2,
+        "one plugin run serves every request of each provider process"
+    );
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
 }
 

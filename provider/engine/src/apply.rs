@@ -60,7 +60,11 @@ impl Engine {
     }
 
     /// Applies one object, retrying a 404 while a new CRD's API appears.
-    async fn apply_one(&self, object: &DynamicObject, deadline: &Deadline) -> Result<DynamicObject> {
+    pub(crate) async fn apply_one(
+        &self,
+        object: &DynamicObject,
+        deadline: &Deadline,
+    ) -> Result<DynamicObject> {
         let r = ObjectRef::of(object);
         let params = PatchParams::apply(&self.field_manager).force();
         let lag_until = tokio::time::Instant::now() + DISCOVERY_LAG;

@@ -15,11 +15,13 @@ pub mod error;
 mod finalizers;
 pub mod inventory;
 pub mod object;
+pub mod ownership;
 mod wait;
 
 pub use apply::ApplyFailure;
 pub use error::{Error, Result};
 pub use object::ObjectRef;
+pub use ownership::Claim;
 pub use wait::{Readiness, readiness};
 
 use kube::api::{Api, DynamicObject};

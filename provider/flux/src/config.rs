@@ -371,18 +371,31 @@ fn expand_home(path: &str) -> String {
 #[derive(Default)]
 pub struct Shared {
     settings: RwLock<Option<(KubernetesSettings, String)>>,
+    /// Whether the provider configuration was wholly known: when a cluster is created in the
+    /// same run, its address is not, and a plan must not guess (the fallbacks could name
+    /// another cluster).
+    known: std::sync::atomic::AtomicBool,
     engine: Mutex<Option<(Arc<Engine>, Option<SystemTime>)>>,
 }
 
 impl Shared {
     /// Stores the provider configuration; touches nothing remote.
     pub fn configure(&self, config: &Value) {
+        self.known
+            .store(config.is_wholly_known(), std::sync::atomic::Ordering::Relaxed);
         let settings = KubernetesSettings::from_config(config.get("kubernetes"));
         let field_manager =
             string(config.get("field_manager")).unwrap_or_else(|| DEFAULT_FIELD_MANAGER.to_owned());
         if let Ok(mut s) = self.settings.write() {
             *s = Some((settings, field_manager));
         }
+    }
+
+    /// Whether the provider configuration is wholly known, so the cluster it names is the one
+    /// the apply will use.
+    #[must_use]
+    pub fn configured_cluster_known(&self) -> bool {
+        self.known.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The field manager configured.

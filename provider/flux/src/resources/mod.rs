@@ -4,6 +4,7 @@
 
 pub mod aio;
 pub mod helm_release;
+pub mod ownership;
 pub mod secrets;
 pub mod sync;
 pub mod tenant;
@@ -13,7 +14,7 @@ use crate::error::engine_diagnostic;
 use crate::render;
 use async_trait::async_trait;
 use engine::inventory::{as_stored, differing_paths, digest, project};
-use engine::{Deadline, Engine, ObjectRef};
+use engine::{Claim, Deadline, Engine, ObjectRef};
 use kube::api::DynamicObject;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
@@ -26,6 +27,9 @@ use tfplugin::{
     ApplyRequest, ApplyResponse, DeleteRequest, Diagnostic, Diagnostics, PlanRequest, PlanResponse,
     ReadResponse, Resource,
 };
+
+/// How long a plan may spend looking at the cluster for objects it would adopt or take over.
+const PREVIEW_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long each operation may wait when `timeouts` leaves it unset.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -43,6 +47,8 @@ pub struct Common {
     pub annotations: BTreeMap<String, String>,
     /// `wait`: wait for readiness after apply.
     pub wait: bool,
+    /// `takeover`: objects another tool manages may be taken over.
+    pub takeover: bool,
     /// `timeouts.create`.
     pub create_timeout: Duration,
     /// `timeouts.update`.
@@ -68,6 +74,7 @@ impl Common {
             labels: string_map(v.get("labels")),
             annotations: string_map(v.get("annotations")),
             wait: v.get("wait").as_bool().unwrap_or(true),
+            takeover: v.get("takeover").as_bool().unwrap_or(false),
             create_timeout: timeout("create"),
             update_timeout: timeout("update"),
             delete_timeout: timeout("delete"),
@@ -118,7 +125,7 @@ pub fn depends_on_attribute(kind: &str, description: &str) -> Attribute {
 }
 
 /// The attributes every resource has: `name`, `namespace`, `labels`, `annotations`, `wait`,
-/// `id`, `objects` (and the `timeouts` block, see [`schema`]).
+/// `takeover`, `id`, `objects` (and the `timeouts` block, see [`schema`]).
 fn common_attributes<R: FluxResource>() -> Vec<Attribute> {
     let name = Attribute::string("name")
         .force_new()
@@ -146,6 +153,13 @@ fn common_attributes<R: FluxResource>() -> Vec<Attribute> {
         Attribute::bool("wait")
             .default(Value::Bool(true))
             .describe("Wait until every applied object is ready, bounded by `timeouts`."),
+        Attribute::bool("takeover").default(Value::Bool(false)).describe(
+            "Take over objects another tool manages (Timoni's instance labels, Helm's release \
+                 annotations, the labels of `flux install` and bootstrap): they are applied, the other \
+                 managers' fields become this resource's, and destroy deletes them as if it had \
+                 created them. Without it such objects are an error. Objects no one claims are adopted \
+                 either way and left in place on destroy.",
+        ),
         Attribute::string("id").computed().describe("`namespace/name`."),
         objects_attribute(),
     ]
@@ -218,6 +232,22 @@ pub trait FluxResource: Send + Sync + 'static {
     ) -> engine::Result<()> {
         engine.delete(refs, true, deadline).await
     }
+
+    /// Whether an object this resource no longer renders stays in the cluster, and in the
+    /// inventory so that destroy still removes it, instead of being pruned.
+    fn keep_when_dropped(_object: &ObjectRef) -> bool {
+        false
+    }
+
+    /// Objects of another installation that must not run beside this instance. With
+    /// `takeover = true` they are deleted once this instance's objects are ready; without it
+    /// they are an error, explained by [`Self::CONFLICT_HELP`].
+    fn conflicting(_common: &Common) -> Vec<ObjectRef> {
+        Vec::new()
+    }
+
+    /// What to do about [`Self::conflicting`] objects.
+    const CONFLICT_HELP: &'static str = "";
 
     /// Reads back from the cluster the resource-specific attributes (plus `labels` and
     /// `annotations`) of an instance being imported. `recorded` holds the attributes read from
@@ -328,6 +358,7 @@ impl<R: FluxResource> Managed<R> {
         if let Some(record) = R::CONFIG_RECORD {
             self.record_config(&mut objects, record, &common, value);
         }
+        ownership::mark(&mut objects, &Self::owner(&common));
         let mut digests = BTreeMap::new();
         let mut desired = BTreeMap::new();
         for o in &objects {
@@ -440,8 +471,203 @@ impl<R: FluxResource> Managed<R> {
         }
     }
 
+    /// This instance's owner mark.
+    fn owner(common: &Common) -> String {
+        ownership::owner(R::TYPE_NAME, &common.namespace, &common.name)
+    }
+
+    /// The objects of the prior inventory that the rendering dropped but the resource keeps
+    /// (see [`FluxResource::keep_when_dropped`]), with their prior digests.
+    fn kept(prior: &BTreeMap<String, String>, rendered: &Rendered) -> BTreeMap<String, String> {
+        prior
+            .iter()
+            .filter(|(k, _)| !rendered.digests.contains_key(*k))
+            .filter(|(k, _)| ObjectRef::parse(k).is_ok_and(|r| R::keep_when_dropped(&r)))
+            .map(|(k, d)| (k.clone(), d.clone()))
+            .collect()
+    }
+
+    /// The error for [`FluxResource::conflicting`] objects found without `takeover`.
+    fn conflict_error(conflicting: &[ObjectRef]) -> Diagnostic {
+        Diagnostic::error(
+            "Another installation is in the way",
+            format!(
+                "{}{}\nNothing was applied.",
+                R::CONFLICT_HELP,
+                conflicting
+                    .iter()
+                    .map(|r| format!("\n  - {r}"))
+                    .collect::<String>()
+            ),
+        )
+        .with_path(tfplugin::AttributePath::root("takeover"))
+    }
+
+    /// What a plan can tell of the objects it would put where others may be: another owner
+    /// (or another tool, without `takeover`) refuses the plan, and adoptions and takeovers
+    /// are announced. Only objects new to the inventory are looked at, briefly and at best:
+    /// a plan needs no cluster, so an unreachable or not yet known one is skipped, and the
+    /// apply checks again in any case.
+    async fn preview(
+        &self,
+        common: &Common,
+        rendered: &Rendered,
+        prior: &BTreeMap<String, String>,
+        creating: bool,
+        diags: &mut Diagnostics,
+    ) {
+        let mut objects: Vec<DynamicObject> = rendered
+            .objects
+            .iter()
+            .filter(|o| !prior.contains_key(&ObjectRef::of(o).key()))
+            .cloned()
+            .collect();
+        let conflicting = if creating {
+            R::conflicting(common)
+        } else {
+            Vec::new()
+        };
+        if (objects.is_empty() && conflicting.is_empty()) || !self.shared.configured_cluster_known() {
+            return;
+        }
+        let Ok(engine) = self.shared.engine().await else {
+            return;
+        };
+        let owner = Self::owner(common);
+        let deadline = Deadline::after(PREVIEW_TIMEOUT, tokio_util::sync::CancellationToken::new());
+        let refs: Vec<ObjectRef> = objects.iter().map(ObjectRef::of).collect();
+        let claims = match engine.claims(&refs, &owner, &deadline).await {
+            Ok(claims) => claims,
+            Err(e) => {
+                tracing::debug!(error = %e, "plan: the cluster could not be read; the apply checks ownership");
+                return;
+            }
+        };
+        let mut found = Diagnostics::new();
+        let verdict = ownership::check(&mut objects, &claims, prior, &owner, common.takeover, &mut found);
+        let found_conflicts: Vec<ObjectRef> = match engine.claims(&conflicting, &owner, &deadline).await {
+            Ok(c) => conflicting
+                .into_iter()
+                .zip(c)
+                .filter(|(_, c)| !matches!(c, Claim::Absent | Claim::Ours { .. }))
+                .map(|(r, _)| r)
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        for d in found {
+            diags.push(Diagnostic {
+                detail: d
+                    .detail
+                    .replace("Nothing was applied.", "Nothing will be applied."),
+                ..d
+            });
+        }
+        if !found_conflicts.is_empty() {
+            if common.takeover {
+                diags.push(Diagnostic::warning(
+                    "Another installation will be replaced",
+                    format!(
+                        "takeover = true: these objects will be deleted once this resource is ready:{}",
+                        found_conflicts
+                            .iter()
+                            .map(|r| format!("\n  - {r}"))
+                            .collect::<String>()
+                    ),
+                ));
+            } else {
+                let d = Self::conflict_error(&found_conflicts);
+                diags.push(Diagnostic {
+                    detail: d
+                        .detail
+                        .replace("Nothing was applied.", "Nothing will be applied."),
+                    ..d
+                });
+            }
+        }
+        if !verdict.adopted.is_empty() {
+            diags.push(Diagnostic::warning(
+                "Existing objects will be adopted",
+                format!(
+                    "These objects exist with no owner; the apply will manage them, and destroy will \
+                     leave them in place, without this resource's fields:{}",
+                    verdict
+                        .adopted
+                        .iter()
+                        .map(|k| format!("\n  - {k}"))
+                        .collect::<String>()
+                ),
+            ));
+        }
+        if !verdict.take_over.is_empty() {
+            diags.push(Diagnostic::warning(
+                "Objects will be taken over",
+                format!(
+                    "takeover = true: these objects, managed by another tool, will be this resource's \
+                     (destroy deletes them):{}",
+                    verdict
+                        .take_over
+                        .iter()
+                        .map(|&i| match &claims[i] {
+                            Claim::OtherTool(tool) => format!("\n  - {} (from {tool})", refs[i]),
+                            _ => format!("\n  - {}", refs[i]),
+                        })
+                        .collect::<String>()
+                ),
+            ));
+        }
+    }
+
+    /// Reads the claims on `refs`, or says why it could not.
+    async fn claims(
+        engine: &Engine,
+        refs: &[ObjectRef],
+        owner: &str,
+        deadline: &Deadline,
+        operation: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<Claim>> {
+        match engine.claims(refs, owner, deadline).await {
+            Ok(claims) => Some(claims),
+            Err(e) => {
+                diags.push(engine_diagnostic(operation, &e));
+                None
+            }
+        }
+    }
+
+    /// Deletes what of `refs` this instance owns, lets go of what it adopted and leaves the
+    /// rest with a warning. `delete` does the deleting (the resource's own order on destroy).
+    async fn remove<'a, F, Fut>(
+        engine: &'a Engine,
+        refs: &[ObjectRef],
+        owner: &str,
+        deadline: &'a Deadline,
+        operation: &str,
+        diags: &mut Diagnostics,
+        delete: F,
+    ) -> engine::Result<()>
+    where
+        F: FnOnce(Vec<ObjectRef>) -> Fut,
+        Fut: std::future::Future<Output = engine::Result<()>>,
+    {
+        let claims = engine.claims(refs, owner, deadline).await?;
+        let removal = ownership::Removal::sort(refs, &claims);
+        for w in removal.warnings(operation) {
+            diags.push(w);
+        }
+        if !removal.delete.is_empty() {
+            delete(removal.delete.clone()).await?;
+        }
+        for r in &removal.release {
+            engine.release(r, deadline).await?;
+        }
+        Ok(())
+    }
+
     /// Applies, prunes what left the rendering, and waits; the returned state holds exactly what
-    /// was applied when anything fails.
+    /// was applied when anything fails. Before anything is applied, every rendered object is
+    /// checked in the cluster: another instance's object, or another tool's without
+    /// `takeover`, stops the apply.
     async fn apply(&self, req: ApplyRequest, operation: &str) -> ApplyResponse {
         let mut diags = Diagnostics::new();
         let prior_objects = req
@@ -454,7 +680,7 @@ impl<R: FluxResource> Managed<R> {
             phase: Phase::Apply,
             prior: req.prior.as_ref(),
         };
-        let Some((common, rendered)) = self
+        let Some((common, mut rendered)) = self
             .render(&mut planned, Some(&req.config), &ctx, &mut diags)
             .await
         else {
@@ -463,6 +689,8 @@ impl<R: FluxResource> Managed<R> {
                 diagnostics: diags,
             };
         };
+        let owner = Self::owner(&common);
+        let kept = Self::kept(&prior_objects, &rendered);
         let timeout = if req.prior.is_some() {
             common.update_timeout
         } else {
@@ -481,23 +709,56 @@ impl<R: FluxResource> Managed<R> {
             state
         };
         let unchanged = || req.prior.clone();
+        let stop = |diags: Diagnostics| ApplyResponse {
+            state: unchanged(),
+            diagnostics: diags,
+        };
 
         let Some(engine) = self.engine(&mut diags).await else {
-            return ApplyResponse {
-                state: unchanged(),
-                diagnostics: diags,
-            };
+            return stop(diags);
         };
         let requests_before = engine.requests();
+        let refs: Vec<ObjectRef> = rendered.objects.iter().map(ObjectRef::of).collect();
+        let Some(claims) = Self::claims(&engine, &refs, &owner, &deadline, operation, &mut diags).await
+        else {
+            return stop(diags);
+        };
+        let verdict = ownership::check(
+            &mut rendered.objects,
+            &claims,
+            &prior_objects,
+            &owner,
+            common.takeover,
+            &mut diags,
+        );
+        let conflicting = R::conflicting(&common);
+        let Some(conflict_claims) =
+            Self::claims(&engine, &conflicting, &owner, &deadline, operation, &mut diags).await
+        else {
+            return stop(diags);
+        };
+        let conflicting: Vec<ObjectRef> = conflicting
+            .into_iter()
+            .zip(conflict_claims)
+            .filter(|(_, c)| !matches!(c, Claim::Absent | Claim::Ours { .. }))
+            .map(|(r, _)| r)
+            .collect();
+        if !conflicting.is_empty() && !common.takeover {
+            diags.push(Self::conflict_error(&conflicting));
+        }
+        if diags.has_error() {
+            return stop(diags);
+        }
+        if let Some(w) = ownership::adopted_warning(&verdict.adopted) {
+            diags.push(w);
+        }
+
         let applied = match engine.apply_staged(&rendered.objects, &deadline).await {
             Ok(live) => live,
             Err(failure) => {
                 diags.push(engine_diagnostic(operation, &failure.error));
                 if failure.applied.is_empty() {
-                    return ApplyResponse {
-                        state: unchanged(),
-                        diagnostics: diags,
-                    };
+                    return stop(diags);
                 }
                 let mut held = prior_objects.clone();
                 for live in &failure.applied {
@@ -513,16 +774,50 @@ impl<R: FluxResource> Managed<R> {
             }
         };
         tracing::info!(resource = R::TYPE_NAME, objects = applied.len(), "applied");
+        let mut inventory = rendered.digests.clone();
+        inventory.extend(kept.clone());
+        for &i in &verdict.take_over {
+            if let Err(e) = engine.take_over(&rendered.objects[i], &deadline).await {
+                diags.push(engine_diagnostic(&format!("{operation} (takeover)"), &e));
+                return ApplyResponse {
+                    state: Some(state_with(&inventory)),
+                    diagnostics: diags,
+                };
+            }
+        }
+        if !kept.is_empty() {
+            diags.push(Diagnostic::warning(
+                "Objects kept",
+                format!(
+                    "The configuration no longer renders these objects; they are kept, since deleting \
+                     them could delete other objects, and destroy removes them:{}",
+                    kept.keys().map(|k| format!("\n  - {k}")).collect::<String>()
+                ),
+            ));
+        }
 
         let stale: Vec<ObjectRef> = prior_objects
             .keys()
-            .filter(|k| !rendered.digests.contains_key(*k))
+            .filter(|k| !inventory.contains_key(*k))
             .filter_map(|k| ObjectRef::parse(k).ok())
             .collect();
         if !stale.is_empty() {
-            if let Err(e) = engine.delete(&stale, true, &deadline).await {
+            let pruned = Self::remove(
+                &engine,
+                &stale,
+                &owner,
+                &deadline,
+                &format!("{operation} (prune)"),
+                &mut diags,
+                |refs| {
+                    let (engine, deadline) = (&*engine, &deadline);
+                    async move { engine.delete(&refs, true, deadline).await }
+                },
+            )
+            .await;
+            if let Err(e) = pruned {
                 diags.push(engine_diagnostic(&format!("{operation} (prune)"), &e));
-                let mut held = rendered.digests.clone();
+                let mut held = inventory.clone();
                 for r in &stale {
                     if let Some(d) = prior_objects.get(&r.key()) {
                         held.insert(r.key(), d.clone());
@@ -536,10 +831,23 @@ impl<R: FluxResource> Managed<R> {
             tracing::info!(resource = R::TYPE_NAME, pruned = stale.len(), "pruned");
         }
 
-        if common.wait {
+        // Another installation is removed only once this one is ready to take its place.
+        if common.wait || !conflicting.is_empty() {
             let refs: Vec<ObjectRef> = rendered.objects.iter().map(ObjectRef::of).collect();
-            if let Err(e) = engine.wait_ready(&refs, &deadline).await {
-                diags.push(engine_diagnostic(operation, &e));
+            match engine.wait_ready(&refs, &deadline).await {
+                Err(e) => diags.push(engine_diagnostic(operation, &e)),
+                Ok(()) if !conflicting.is_empty() => {
+                    if let Err(e) = engine.delete(&conflicting, true, &deadline).await {
+                        diags.push(engine_diagnostic(&format!("{operation} (takeover)"), &e));
+                    } else {
+                        tracing::info!(
+                            resource = R::TYPE_NAME,
+                            removed = conflicting.len(),
+                            "replaced another installation"
+                        );
+                    }
+                }
+                Ok(()) => {}
             }
         }
         tracing::info!(
@@ -553,7 +861,7 @@ impl<R: FluxResource> Managed<R> {
             "apply finished"
         );
         ApplyResponse {
-            state: Some(state_with(&rendered.digests)),
+            state: Some(state_with(&inventory)),
             diagnostics: diags,
         }
     }
@@ -591,7 +899,33 @@ impl<R: FluxResource> Resource for Managed<R> {
                 Some((common, rendered)) => {
                     let id = format!("{}/{}", common.namespace, common.name);
                     tracing::debug!(resource = R::TYPE_NAME, id = %id, objects = rendered.digests.len(), "planned");
-                    map.insert("objects".into(), string_map_value(&rendered.digests));
+                    let prior_objects = req
+                        .prior
+                        .as_ref()
+                        .map(|p| string_map(p.get("objects")))
+                        .unwrap_or_default();
+                    let kept = Self::kept(&prior_objects, &rendered);
+                    if !kept.is_empty() {
+                        diags.push(Diagnostic::warning(
+                            "Objects kept",
+                            format!(
+                                "The configuration no longer renders these objects; they will be kept, \
+                                 since deleting them could delete other objects, and destroy removes them:{}",
+                                kept.keys().map(|k| format!("\n  - {k}")).collect::<String>()
+                            ),
+                        ));
+                    }
+                    self.preview(
+                        &common,
+                        &rendered,
+                        &prior_objects,
+                        req.prior.is_none(),
+                        &mut diags,
+                    )
+                    .await;
+                    let mut objects = rendered.digests.clone();
+                    objects.extend(kept);
+                    map.insert("objects".into(), string_map_value(&objects));
                     map.insert("id".into(), Value::string(id));
                 }
                 // Unknown inputs (or a failure, reported in diags): what the provider computes
@@ -637,7 +971,22 @@ impl<R: FluxResource> Resource for Managed<R> {
             return diags;
         };
         let deadline = Deadline::after(common.delete_timeout, req.stop);
-        if let Err(e) = R::delete(&engine, &req.prior, &refs, &deadline).await {
+        let owner = Self::owner(&common);
+        let prior = &req.prior;
+        let removed = Self::remove(
+            &engine,
+            &refs,
+            &owner,
+            &deadline,
+            "destroy",
+            &mut diags,
+            |owned| {
+                let (engine, deadline) = (&*engine, &deadline);
+                async move { R::delete(engine, prior, &owned, deadline).await }
+            },
+        )
+        .await;
+        if let Err(e) = removed {
             diags.push(engine_diagnostic("destroy", &e));
         }
         diags
@@ -658,7 +1007,7 @@ impl<R: FluxResource> Resource for Managed<R> {
         };
         // The rendering also fills computed attributes an import left empty.
         let mut refreshed = state.clone();
-        let Some((_, rendered)) = self.render(&mut refreshed, None, &ctx, &mut diags).await else {
+        let Some((common, rendered)) = self.render(&mut refreshed, None, &ctx, &mut diags).await else {
             // Without the rendering, drift cannot be told; keep the state and say why.
             let mut warnings = Diagnostics::new();
             for d in diags {
@@ -678,6 +1027,7 @@ impl<R: FluxResource> Resource for Managed<R> {
                 diagnostics: diags,
             };
         };
+        let owner = Self::owner(&common);
         let mut keys: Vec<&String> = prior_objects.keys().chain(rendered.digests.keys()).collect();
         keys.sort();
         keys.dedup();
@@ -687,6 +1037,14 @@ impl<R: FluxResource> Resource for Managed<R> {
             let Ok(r) = ObjectRef::parse(key) else { continue };
             match engine.get(&r).await {
                 Ok(None) => tracing::info!(object = %r, "gone from the cluster"),
+                // A rendered object the state does not hold joins it only when it carries this
+                // instance's mark (an apply whose state was lost); others are not ours to track.
+                Ok(Some(live))
+                    if !prior_objects.contains_key(key)
+                        && !matches!(Claim::of(Some(&live), &owner), Claim::Ours { .. }) =>
+                {
+                    tracing::info!(object = %r, "exists but is not this resource's");
+                }
                 Ok(Some(live)) => {
                     let mut projected = None;
                     let d = match rendered.desired.get(key) {
@@ -862,6 +1220,8 @@ pub fn shared_user_metadata(
         "app.kubernetes.io/role",
         "flux-aio.provider/settings",
         "deployment.kubernetes.io/revision",
+        engine::ownership::OWNER_ANNOTATION,
+        engine::ownership::ADOPTED_ANNOTATION,
     ];
     let common = |x: &Option<BTreeMap<String, String>>, y: &Option<BTreeMap<String, String>>| {
         let (x, y) = (x.clone().unwrap_or_default(), y.clone().unwrap_or_default());

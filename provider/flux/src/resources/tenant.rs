@@ -245,6 +245,7 @@ mod tests {
             labels: BTreeMap::new(),
             annotations: BTreeMap::new(),
             wait: true,
+            takeover: false,
             create_timeout: super::super::DEFAULT_TIMEOUT,
             update_timeout: super::super::DEFAULT_TIMEOUT,
             delete_timeout: super::super::DEFAULT_TIMEOUT,

@@ -22,6 +22,17 @@ pub struct Aio;
 /// Secrets are never recorded.
 pub const SETTINGS_ANNOTATION: &str = "flux-aio.provider/settings";
 
+/// The Deployments of a standard Flux installation (`flux install`, bootstrap, the Helm chart).
+const STANDARD_CONTROLLERS: &[&str] = &[
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+    "image-reflector-controller",
+    "image-automation-controller",
+    "source-watcher",
+];
+
 /// The settings of an instance, with the distribution they resolved to.
 pub struct Resolution {
     /// The decoded settings.
@@ -103,6 +114,31 @@ impl FluxResource for Aio {
     const NAMESPACE_DESCRIPTION: &'static str = "Namespace Flux runs in, created by this resource.";
     const NAME_DEFAULT: Option<&'static str> = Some("flux");
     const NAMESPACE_DEFAULT: Option<&'static str> = Some("flux-system");
+    const CONFLICT_HELP: &'static str = "A standard Flux installation (flux install, bootstrap or the \
+        Helm chart) runs in this namespace. Its controllers would run beside Flux AIO, which has no \
+        leader election, and both would reconcile every object. Migrate (docs/guides/migrating-from-\
+        flux-bootstrap.md): set takeover = true to replace it, its controller Deployments being \
+        deleted only once the AIO Deployment is ready, or remove them first. Found:";
+
+    /// A CRD dropped by a downgrade stays: deleting it would delete every object of its kind in
+    /// the cluster. Destroy still removes it with the rest.
+    fn keep_when_dropped(object: &ObjectRef) -> bool {
+        object.is_crd()
+    }
+
+    /// The controller Deployments of a standard Flux installation in the same namespace.
+    fn conflicting(common: &Common) -> Vec<ObjectRef> {
+        STANDARD_CONTROLLERS
+            .iter()
+            .map(|name| ObjectRef {
+                group: "apps".into(),
+                version: "v1".into(),
+                kind: "Deployment".into(),
+                namespace: common.namespace.clone(),
+                name: (*name).to_owned(),
+            })
+            .collect()
+    }
 
     fn attributes() -> Vec<tfplugin::schema::Attribute> {
         attributes()

@@ -96,6 +96,7 @@ fn common() -> Common {
         labels: BTreeMap::new(),
         annotations: BTreeMap::new(),
         wait: true,
+        takeover: false,
         create_timeout: DEFAULT_TIMEOUT,
         update_timeout: DEFAULT_TIMEOUT,
         delete_timeout: DEFAULT_TIMEOUT,

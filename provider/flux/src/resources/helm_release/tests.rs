@@ -48,6 +48,7 @@ fn common(name: &str, namespace: &str) -> Common {
         labels: BTreeMap::new(),
         annotations: BTreeMap::new(),
         wait: true,
+        takeover: false,
         create_timeout: OP_TIMEOUT,
         update_timeout: OP_TIMEOUT,
         delete_timeout: OP_TIMEOUT,

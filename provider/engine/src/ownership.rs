@@ -1,0 +1,342 @@
+//! Who owns a live object: an owner mark on every object the engine's caller applies, the marks
+//! other tools leave, and what taking an object over or letting it go does to `managedFields`.
+//!
+//! Server-side apply with `force` takes any field from anyone, so ownership cannot be left to
+//! field managers: an object carries [`OWNER_ANNOTATION`] naming the instance that applied it,
+//! and an instance only deletes what carries its own name.
+
+use crate::{Deadline, Engine, Error, ObjectRef, Result};
+use kube::api::{DynamicObject, Patch, PatchParams};
+use serde_json::{Value, json};
+
+/// The annotation naming the instance that applied an object (for example
+/// `flux_tenant/apps/dev-team`).
+pub const OWNER_ANNOTATION: &str = "flux-aio.provider/owner";
+
+/// The annotation on an object that existed, owned by no one, before its instance first applied
+/// it: the instance updates it but never deletes it, and lets go of its fields on destroy.
+pub const ADOPTED_ANNOTATION: &str = "flux-aio.provider/adopted";
+
+/// Whose a live object is, as seen by one instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The object does not exist.
+    Absent,
+    /// The object carries this instance's mark; `adopted` when it was found, not created.
+    Ours {
+        /// The object existed before the instance applied it.
+        adopted: bool,
+    },
+    /// The object carries the mark of another instance (its name).
+    OtherInstance(String),
+    /// Another tool manages the object (a description such as `Timoni instance flux/flux-aio`).
+    OtherTool(String),
+    /// The object exists and nobody claims it (made by hand, or by a tool that leaves no mark).
+    Unowned,
+}
+
+impl Claim {
+    /// Whose `live` is, for the instance named `owner`.
+    #[must_use]
+    pub fn of(live: Option<&DynamicObject>, owner: &str) -> Self {
+        let Some(live) = live else {
+            return Self::Absent;
+        };
+        let annotation = |k: &str| live.metadata.annotations.as_ref().and_then(|a| a.get(k));
+        match annotation(OWNER_ANNOTATION) {
+            Some(mark) if mark == owner => Self::Ours {
+                adopted: annotation(ADOPTED_ANNOTATION).is_some_and(|v| v == "true"),
+            },
+            Some(mark) => Self::OtherInstance(mark.clone()),
+            None => other_tool(live).map_or(Self::Unowned, Self::OtherTool),
+        }
+    }
+}
+
+/// The tool whose marks `live` carries, if any: Timoni's instance labels, Helm's release
+/// annotations, the labels Flux's own controllers and `flux install`/bootstrap set.
+#[must_use]
+pub fn other_tool(live: &DynamicObject) -> Option<String> {
+    let label = |k: &str| live.metadata.labels.as_ref().and_then(|l| l.get(k)).cloned();
+    let annotation = |k: &str| live.metadata.annotations.as_ref().and_then(|a| a.get(k)).cloned();
+    let named = |what: &str, ns: Option<String>, name: String| match ns {
+        Some(ns) => format!("{what} {ns}/{name}"),
+        None => format!("{what} {name}"),
+    };
+    if let Some(name) = label("instance.timoni.sh/name") {
+        return Some(named(
+            "Timoni instance",
+            label("instance.timoni.sh/namespace"),
+            name,
+        ));
+    }
+    if let Some(name) = annotation("meta.helm.sh/release-name") {
+        return Some(named(
+            "Helm release",
+            annotation("meta.helm.sh/release-namespace"),
+            name,
+        ));
+    }
+    if label("app.kubernetes.io/managed-by").as_deref() == Some("Helm") {
+        return Some("Helm".to_owned());
+    }
+    if let Some(name) = label("kustomize.toolkit.fluxcd.io/name") {
+        return Some(named(
+            "Flux Kustomization",
+            label("kustomize.toolkit.fluxcd.io/namespace"),
+            name,
+        ));
+    }
+    if let Some(name) = label("helm.toolkit.fluxcd.io/name") {
+        return Some(named(
+            "Flux HelmRelease",
+            label("helm.toolkit.fluxcd.io/namespace"),
+            name,
+        ));
+    }
+    if label("app.kubernetes.io/part-of").as_deref() == Some("flux")
+        && let Some(instance) = label("app.kubernetes.io/instance")
+    {
+        return Some(format!("flux install (instance {instance})"));
+    }
+    None
+}
+
+/// Field managers whose entries a takeover keeps: Kubernetes' own controllers write status and
+/// defaults that no configuration declares.
+fn is_system_manager(manager: &str) -> bool {
+    manager.starts_with("kube-") || manager.ends_with("-controller-manager")
+}
+
+/// The `managedFields` that make `field_manager` the only declarative owner of `live`: every
+/// other manager's entry on the object itself (not its status), from Timoni, kubectl, Helm,
+/// `before-first-apply` and the like, is merged into `field_manager`'s apply entry, so a field
+/// the configuration later drops is removed by the next apply, as Flux's ssa package does.
+/// `None` when there is nothing to merge.
+#[must_use]
+pub fn taken_over_fields(live: &DynamicObject, field_manager: &str) -> Option<Vec<Value>> {
+    let entries = live.metadata.managed_fields.as_ref()?;
+    let entries: Vec<Value> = entries
+        .iter()
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    let is_ours = |e: &Value| e["manager"] == field_manager && e["operation"] == "Apply";
+    let absorbed = |e: &Value| {
+        !is_ours(e)
+            && e["subresource"].as_str().unwrap_or_default().is_empty()
+            && !is_system_manager(e["manager"].as_str().unwrap_or_default())
+    };
+    if !entries.iter().any(absorbed) {
+        return None;
+    }
+    let mut ours = entries.iter().find(|e| is_ours(e)).cloned()?;
+    let mut kept = Vec::new();
+    for entry in &entries {
+        if absorbed(entry) {
+            merge_fields(&mut ours["fieldsV1"], &entry["fieldsV1"]);
+        } else if !is_ours(entry) {
+            kept.push(entry.clone());
+        }
+    }
+    kept.push(ours);
+    Some(kept)
+}
+
+/// The union of two `FieldsV1` sets (JSON trees of field paths).
+fn merge_fields(into: &mut Value, from: &Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge_fields(a.entry(k.clone()).or_insert_with(|| json!({})), v);
+            }
+        }
+        (slot @ Value::Null, from) => *slot = from.clone(),
+        _ => {}
+    }
+}
+
+impl Engine {
+    /// Reads each object and says whose it is, for the instance named `owner`.
+    ///
+    /// # Errors
+    /// A failed read, [`Error::Timeout`] or [`Error::Cancelled`].
+    pub async fn claims(&self, refs: &[ObjectRef], owner: &str, deadline: &Deadline) -> Result<Vec<Claim>> {
+        let mut claims = Vec::with_capacity(refs.len());
+        for r in refs {
+            let live = deadline.bound(r, self.get(r)).await?;
+            claims.push(Claim::of(live.as_ref(), owner));
+        }
+        Ok(claims)
+    }
+
+    /// Makes this engine's field manager the only declarative owner of `r` (see
+    /// [`taken_over_fields`]), then applies `object` again so the fields it leaves out, which
+    /// the other tools had set, are removed now rather than at some later change.
+    ///
+    /// # Errors
+    /// A refused read or patch, [`Error::Timeout`] or [`Error::Cancelled`].
+    pub async fn take_over(&self, object: &DynamicObject, deadline: &Deadline) -> Result<()> {
+        let r = ObjectRef::of(object);
+        let Some(live) = deadline.bound(&r, self.get(&r)).await? else {
+            return Ok(());
+        };
+        let Some(fields) = taken_over_fields(&live, &self.field_manager) else {
+            return Ok(());
+        };
+        let api = deadline.bound(&r, self.api(&r)).await?;
+        self.count();
+        let patch = json!({"metadata": {"managedFields": fields}});
+        deadline
+            .bound(&r, async {
+                api.patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch))
+                    .await
+                    .map_err(|e| self.apply_error(&r, e))
+            })
+            .await?;
+        tracing::info!(object = %r, "took over: other managers' fields merged into ours");
+        self.apply_one(object, deadline).await.map(|_| ())
+    }
+
+    /// Lets go of an adopted object instead of deleting it: applies it empty, so the fields and
+    /// marks this field manager alone set are removed and what others set stays.
+    ///
+    /// # Errors
+    /// A refused apply, [`Error::Timeout`] or [`Error::Cancelled`].
+    pub async fn release(&self, r: &ObjectRef, deadline: &Deadline) -> Result<()> {
+        let api = match deadline.bound(r, self.api(r)).await {
+            Ok(api) => api,
+            Err(Error::Discovery { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut metadata = json!({"name": r.name});
+        if !r.namespace.is_empty() {
+            metadata["namespace"] = json!(r.namespace);
+        }
+        let empty = json!({"apiVersion": r.api_version(), "kind": r.kind, "metadata": metadata});
+        self.count();
+        let params = PatchParams::apply(&self.field_manager).force();
+        let released = async {
+            match api.patch(&r.name, &params, &Patch::Apply(&empty)).await {
+                Ok(_) => Ok(()),
+                Err(kube::Error::Api(status)) if status.is_not_found() => Ok(()),
+                Err(e) => Err(self.apply_error(r, e)),
+            }
+        };
+        deadline.bound(r, released).await?;
+        tracing::info!(object = %r, "released: left in place without our fields");
+        Ok(())
+    }
+
+    pub(crate) fn apply_error(&self, r: &ObjectRef, e: kube::Error) -> Error {
+        match e {
+            kube::Error::Api(status) => Error::Apply {
+                object: r.clone(),
+                message: status.message.clone(),
+            },
+            other => self.unreachable(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(labels: Value, annotations: Value, managed: Value) -> DynamicObject {
+        serde_json::from_value(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "flux", "namespace": "flux-system", "labels": labels,
+                         "annotations": annotations, "managedFields": managed},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn claims_follow_the_marks() {
+        let me = "flux_aio/flux-system/flux";
+        assert_eq!(Claim::of(None, me), Claim::Absent);
+        let ours = object(json!({}), json!({OWNER_ANNOTATION: me}), json!([]));
+        assert_eq!(Claim::of(Some(&ours), me), Claim::Ours { adopted: false });
+        let adopted = object(
+            json!({}),
+            json!({OWNER_ANNOTATION: me, ADOPTED_ANNOTATION: "true"}),
+            json!([]),
+        );
+        assert_eq!(Claim::of(Some(&adopted), me), Claim::Ours { adopted: true });
+        let other = object(
+            json!({}),
+            json!({OWNER_ANNOTATION: "flux_aio/other/flux"}),
+            json!([]),
+        );
+        assert_eq!(
+            Claim::of(Some(&other), me),
+            Claim::OtherInstance("flux_aio/other/flux".into())
+        );
+        let timoni = object(
+            json!({"instance.timoni.sh/name": "flux", "instance.timoni.sh/namespace": "flux-system"}),
+            json!({}),
+            json!([]),
+        );
+        assert_eq!(
+            Claim::of(Some(&timoni), me),
+            Claim::OtherTool("Timoni instance flux-system/flux".into())
+        );
+        let helm = object(
+            json!({}),
+            json!({"meta.helm.sh/release-name": "flux2", "meta.helm.sh/release-namespace": "flux-system"}),
+            json!([]),
+        );
+        assert_eq!(
+            Claim::of(Some(&helm), me),
+            Claim::OtherTool("Helm release flux-system/flux2".into())
+        );
+        let install = object(
+            json!({"app.kubernetes.io/part-of": "flux", "app.kubernetes.io/instance": "flux-system"}),
+            json!({}),
+            json!([]),
+        );
+        assert_eq!(
+            Claim::of(Some(&install), me),
+            Claim::OtherTool("flux install (instance flux-system)".into())
+        );
+        let by_hand = object(json!({"team": "a"}), json!({}), json!([]));
+        assert_eq!(Claim::of(Some(&by_hand), me), Claim::Unowned);
+    }
+
+    #[test]
+    fn a_takeover_merges_other_managers_into_ours_and_keeps_status_writers() {
+        let live = object(
+            json!({}),
+            json!({}),
+            json!([
+                {"manager": "timoni", "operation": "Apply", "apiVersion": "apps/v1", "fieldsType": "FieldsV1",
+                 "fieldsV1": {"f:spec": {"f:template": {"f:spec": {"f:tolerations": {}}}}}},
+                {"manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "apps/v1",
+                 "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {"f:x": {}}}}},
+                {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "apps/v1",
+                 "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:annotations": {}}}},
+                {"manager": "kubelet-stand-in", "operation": "Update", "apiVersion": "apps/v1",
+                 "subresource": "status", "fieldsType": "FieldsV1", "fieldsV1": {"f:status": {}}},
+                {"manager": "flux-provider", "operation": "Apply", "apiVersion": "apps/v1", "fieldsType": "FieldsV1",
+                 "fieldsV1": {"f:spec": {"f:replicas": {}}}},
+            ]),
+        );
+        let fields = taken_over_fields(&live, "flux-provider").expect("something to merge");
+        let managers: Vec<&str> = fields.iter().filter_map(|e| e["manager"].as_str()).collect();
+        assert_eq!(
+            managers,
+            ["kube-controller-manager", "kubelet-stand-in", "flux-provider"]
+        );
+        let ours = &fields[2]["fieldsV1"];
+        assert!(ours.pointer("/f:spec/f:replicas").is_some());
+        assert!(ours.pointer("/f:spec/f:template/f:spec/f:tolerations").is_some());
+        assert!(ours.pointer("/f:metadata/f:labels/f:x").is_some());
+        // Nothing left to merge: no patch.
+        let again: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "flux", "managedFields": fields},
+        }))
+        .unwrap();
+        assert_eq!(taken_over_fields(&again, "flux-provider"), None);
+    }
+}
