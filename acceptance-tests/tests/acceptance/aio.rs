@@ -15,17 +15,25 @@ pub struct Cleanup<'a> {
 }
 
 impl<'a> Cleanup<'a> {
-    /// Cleans up `namespaces` and every Flux CRD on drop.
+    /// Cleans up `namespaces` and every Flux CRD now and on drop. Now, because the CRDs the
+    /// stand-in tests install carry no owner mark: a flux_aio would adopt them, and adopted
+    /// objects stay on destroy.
     pub fn new(cluster: &'a Cluster, namespaces: &[&'static str]) -> Self {
-        Self {
+        let cleanup = Self {
             cluster,
             namespaces: namespaces.to_vec(),
+        };
+        cleanup.clean();
+        for _ in 0..240 {
+            if flux_crds(cluster).is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
         }
+        cleanup
     }
-}
 
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
+    fn clean(&self) {
         for ns in &self.namespaces {
             if self.cluster.get(NAMESPACE, None, ns).is_some() {
                 self.cluster.delete(NAMESPACE, None, ns);
@@ -38,6 +46,12 @@ impl Drop for Cleanup<'_> {
             .cluster
             .get(CLUSTER_ROLE_BINDING, None, "flux")
             .map(|_| self.cluster.delete(CLUSTER_ROLE_BINDING, None, "flux"));
+    }
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        self.clean();
     }
 }
 
@@ -219,12 +233,24 @@ fn install_upgrade_prune_and_safe_uninstall() {
     assert!(flux_crds(&cluster).contains(&"externalartifacts.source.toolkit.fluxcd.io".to_owned()));
     assert!(container_images(&cluster, ns).contains(&"ghcr.io/fluxcd/source-controller:v1.9.4".to_owned()));
 
-    // Back to the older release: the CRD it lacks is pruned.
-    wd.main_tf(&aio(&registry, "flux-manifests", ns, "  version = \"2.8.0\""));
+    // Back to the older release: the CRD it lacks is kept (deleting it would delete every
+    // ExternalArtifact in the cluster), with a warning; destroy removes it below.
+    wd.main_tf(&aio(
+        &registry,
+        "flux-manifests",
+        ns,
+        "  version = \"2.8.0\"\n  timeouts {\n    delete = \"20s\"\n  }",
+    ));
+    let plan = wd.ok(&["plan", "-no-color"]);
+    assert!(
+        plan.flat().contains("Objects kept")
+            && plan.flat().contains("externalartifacts.source.toolkit.fluxcd.io"),
+        "{plan}"
+    );
     apply_with_kubelet(&wd, &cluster, ns);
     assert!(
-        !flux_crds(&cluster).contains(&"externalartifacts.source.toolkit.fluxcd.io".to_owned()),
-        "pruned"
+        flux_crds(&cluster).contains(&"externalartifacts.source.toolkit.fluxcd.io".to_owned()),
+        "kept"
     );
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "{plan}");
@@ -247,6 +273,37 @@ fn install_upgrade_prune_and_safe_uninstall() {
         Some("default"),
         serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "deployed-by-flux",
             "labels": {"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": ns}}}),
+    );
+    // A dependent of the controllers' Deployment that is slow to go (as its Pods would be):
+    // destroy deletes the Deployment in the foreground and touches the CRDs only after it is
+    // gone, so here it times out naming the Deployment, with every CRD still in place.
+    let deployment = cluster.get(DEPLOYMENT, Some(ns), "flux").unwrap();
+    cluster.create(
+        ("v1", "ConfigMap", "configmaps"),
+        Some(ns),
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
+            "name": "pod-stand-in", "namespace": ns, "finalizers": ["acceptance-tests/hold"],
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "flux",
+                "uid": deployment["metadata"]["uid"], "blockOwnerDeletion": true}]}}),
+    );
+    let crds_before = flux_crds(&cluster);
+    let destroy = wd.run(&["destroy", "-auto-approve", "-no-color"]);
+    assert_ne!(destroy.code, 0, "{destroy}");
+    assert!(
+        destroy.flat().contains(&format!("Deployment {ns}/flux"))
+            && destroy.flat().contains("foregroundDeletion"),
+        "the timeout names the Deployment waiting for its dependents:\n{destroy}"
+    );
+    assert_eq!(
+        flux_crds(&cluster),
+        crds_before,
+        "no CRD deleted before the controllers are gone"
+    );
+    cluster.merge_patch(
+        ("v1", "ConfigMap", "configmaps"),
+        Some(ns),
+        "pod-stand-in",
+        serde_json::json!({"metadata": {"finalizers": null}}),
     );
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
     assert!(
@@ -423,14 +480,72 @@ fn bad_versions_and_credentials_get_clear_errors() {
     );
 }
 
+/// A Timoni-style install: the Deployment applied with field manager `timoni` and Timoni's
+/// instance labels, carrying an env var and a toleration (and one env var the HCL never sets).
+fn timoni_deployment(cluster: &Cluster, ns: &str) {
+    cluster.apply_as(
+        "timoni",
+        DEPLOYMENT,
+        Some(ns),
+        "flux",
+        &serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "flux", "namespace": ns,
+                         "labels": {"instance.timoni.sh/name": "flux", "instance.timoni.sh/namespace": ns}},
+            "spec": {
+                // As the AIO module renders it (a RollingUpdate strategy's defaulted
+                // `rollingUpdate`, owned by no manager, would make any Recreate apply invalid).
+                "strategy": {"type": "Recreate"},
+                "selector": {"matchLabels": {"app.kubernetes.io/name": "flux"}},
+                "template": {
+                    "metadata": {"labels": {"app.kubernetes.io/name": "flux"}},
+                    "spec": {
+                        "containers": [{"name": "source-controller", "image": "ghcr.io/fluxcd/source-controller:v1.9.4",
+                                        "env": [{"name": "EDGE_MODE", "value": "on"}, {"name": "TIMONI_ONLY", "value": "x"}]}],
+                        "tolerations": [{"key": "edge", "operator": "Exists", "effect": "NoSchedule"}],
+                    },
+                },
+            },
+        }),
+    );
+}
+
+/// The env var names of the AIO Deployment's source-controller, its toleration keys, and its
+/// field managers.
+fn deployment_fields(cluster: &Cluster, ns: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let d = cluster.get(DEPLOYMENT, Some(ns), "flux").expect("deployment");
+    let names = |v: &serde_json::Value, key: &str| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[key].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let spec = &d["spec"]["template"]["spec"];
+    let source = spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "source-controller")
+        .unwrap();
+    (
+        names(&source["env"], "name"),
+        names(&spec["tolerations"], "key"),
+        names(&d["metadata"]["managedFields"], "manager"),
+    )
+}
+
 #[test]
-fn adopts_objects_of_another_field_manager_and_times_out_naming_the_deployment() {
+fn takes_over_a_timoni_install_and_a_standard_flux_only_when_asked() {
     let _serial = serial();
     let (bed, cluster) = (bed(), Cluster::new(bed()));
-    let _cleanup = Cleanup::new(&cluster, &["flux-adopt"]);
+    let _cleanup = Cleanup::new(&cluster, &["flux-adopt", "flux-second"]);
     let registry = registry();
     let ns = "flux-adopt";
-    // An existing install by another tool: the namespace and a ServiceAccount with its labels.
+    // Another tool's install: the namespace and ServiceAccount of a Helm release, the AIO
+    // Deployment of a Timoni instance, and a standard source-controller of `flux install`.
     cluster.create(
         NAMESPACE,
         None,
@@ -444,24 +559,65 @@ fn adopts_objects_of_another_field_manager_and_times_out_naming_the_deployment()
         "apiVersion": "v1", "kind": "ServiceAccount",
         "metadata": {"name": "flux", "namespace": ns, "labels": {"app.kubernetes.io/managed-by": "Helm"}}}),
     );
+    timoni_deployment(&cluster, ns);
+    cluster.create(
+        DEPLOYMENT,
+        Some(ns),
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "source-controller", "namespace": ns,
+                         "labels": {"app.kubernetes.io/part-of": "flux", "app.kubernetes.io/instance": ns}},
+            "spec": {"selector": {"matchLabels": {"app": "source-controller"}},
+                     "template": {"metadata": {"labels": {"app": "source-controller"}},
+                                  "spec": {"containers": [{"name": "manager", "image": "ghcr.io/fluxcd/source-controller:v1.9.4"}]}}}}),
+    );
+    let edge = "  env = { EDGE_MODE = \"on\" }\n  tolerations = [{ key = \"edge\", operator = \"Exists\", effect = \"NoSchedule\" }]";
 
-    // No kubelet stand-in this time: the rollout never completes, and the wait says so.
+    // Without takeover: refused, naming each tool, and nothing is applied.
     let wd = WorkDir::new(bed, "aio-adopt");
+    wd.main_tf(&aio(&registry, "flux-manifests", ns, edge));
+    let refused = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(refused.code, 0, "{refused}");
+    let text = refused.flat();
+    assert!(
+        text.contains(&format!(
+            "Deployment {ns}/flux is managed by Timoni instance {ns}/flux"
+        )) && text.contains("Set takeover = true"),
+        "{refused}"
+    );
+    assert!(
+        text.contains("A standard Flux installation")
+            && text.contains(&format!("Deployment {ns}/source-controller")),
+        "the standard install is refused with how to migrate:\n{refused}"
+    );
+    assert!(flux_crds(&cluster).is_empty(), "nothing applied");
+    assert!(deployment_fields(&cluster, ns).2.contains(&"timoni".to_owned()));
+
+    // With takeover (and no kubelet stand-in: the rollout never completes, and the wait says so).
     wd.main_tf(&aio(
         &registry,
         "flux-manifests",
         ns,
-        "  timeouts {\n    create = \"4s\"\n  }",
+        &format!("{edge}\n  takeover = true\n  timeouts {{\n    create = \"4s\"\n  }}"),
     ));
+    let plan = wd.ok(&["plan", "-no-color"]);
+    assert!(
+        plan.flat().contains("Objects will be taken over")
+            && plan
+                .flat()
+                .contains(&format!("Deployment {ns}/flux (from Timoni instance {ns}/flux)"))
+            && plan.flat().contains("Another installation will be replaced"),
+        "the plan says what it takes over:\n{plan}"
+    );
     let apply = wd.run(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(apply.code, 0, "{apply}");
     assert!(
-        apply.stderr.contains(&format!("Deployment {ns}/flux")),
-        "the timeout names the object:\n{apply}"
+        apply.stderr.contains(&format!("Deployment {ns}/flux"))
+            && apply.stderr.contains("rollout not observed yet"),
+        "the timeout names the object and why:\n{apply}"
     );
     assert!(
-        apply.stderr.contains("rollout not observed yet"),
-        "and why:\n{apply}"
+        cluster.get(DEPLOYMENT, Some(ns), "source-controller").is_some(),
+        "the standard controllers stay until Flux AIO is ready"
     );
     let sa = cluster
         .get(
@@ -471,15 +627,63 @@ fn adopts_objects_of_another_field_manager_and_times_out_naming_the_deployment()
         )
         .unwrap();
     assert_eq!(
-        sa["metadata"]["labels"]["app.kubernetes.io/managed-by"], "flux-provider",
-        "adopted"
+        sa["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "flux-provider"
+    );
+    let (env, tolerations, managers) = deployment_fields(&cluster, ns);
+    assert!(
+        !managers.contains(&"timoni".to_owned()),
+        "Timoni's fields are ours now: {managers:?}"
+    );
+    assert!(env.contains(&"EDGE_MODE".to_owned()) && tolerations.contains(&"edge".to_owned()));
+    assert!(
+        !env.contains(&"TIMONI_ONLY".to_owned()),
+        "what the HCL does not set is gone: {env:?}"
+    );
+    let d = cluster.get(DEPLOYMENT, Some(ns), "flux").unwrap();
+    assert!(
+        d["metadata"]["labels"]["instance.timoni.sh/name"].is_null(),
+        "{d}"
     );
 
-    // The objects were applied, so the state holds them; once the rollout completes, the next
-    // apply converges.
+    // Once the rollout completes, the next apply converges and removes the standard install.
     apply_with_kubelet(&wd, &cluster, ns);
+    assert!(
+        cluster.wait_gone(DEPLOYMENT, Some(ns), "source-controller", 30),
+        "migrated: the standard controllers are gone once Flux AIO is ready"
+    );
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "{plan}");
+
+    // The env var and the toleration dropped from the HCL are gone from the cluster.
+    wd.main_tf(&aio(&registry, "flux-manifests", ns, "  takeover = true"));
+    apply_with_kubelet(&wd, &cluster, ns);
+    let (env, tolerations, _) = deployment_fields(&cluster, ns);
+    assert!(!env.contains(&"EDGE_MODE".to_owned()), "{env:?}");
+    assert!(!tolerations.contains(&"edge".to_owned()), "{tolerations:?}");
+
+    // A second flux_aio cannot take the first one's CRDs.
+    let second = WorkDir::new(bed, "aio-second");
+    second.main_tf(&aio(
+        &registry,
+        "flux-manifests",
+        "flux-second",
+        "  takeover = true",
+    ));
+    let refused = second.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(refused.code, 0, "{refused}");
+    assert!(
+        refused.flat().contains(&format!(
+            "is owned by flux_aio/{ns}/flux, not by flux_aio/flux-second/flux"
+        )),
+        "{refused}"
+    );
+    assert!(
+        cluster.get(NAMESPACE, None, "flux-second").is_none(),
+        "nothing applied"
+    );
+
+    // Taken over on request, so deleted as if created.
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
     assert!(cluster.get(NAMESPACE, None, ns).is_none());
 }

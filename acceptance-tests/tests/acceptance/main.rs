@@ -2,6 +2,8 @@
 
 /// flux_aio end to end: install, upgrade, prune, drift, cache, import, uninstall, bad input.
 mod aio;
+/// The bad-input corpus: every configuration refused, naming its attribute, nothing applied.
+mod bad_input;
 /// The seed's scenarios reconciled by the real Flux controllers from real sources on loopback.
 mod e2e;
 /// The examples under examples/ applied as they are.

@@ -201,3 +201,124 @@ fn prune_and_destroy_leave_what_another_owner_took_since() {
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
     cluster.delete(crb_kind, None, &crb);
 }
+
+/// Every object of the state's flux_tenant instances, by inventory key, with the owner the
+/// instance's objects must carry.
+fn owned_by_state(wd: &WorkDir) -> Vec<(String, String)> {
+    let state = wd.state();
+    let mut owned = Vec::new();
+    for resource in state["values"]["root_module"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let v = &resource["values"];
+        let owner = format!(
+            "flux_tenant/{}/{}",
+            v["namespace"].as_str().unwrap(),
+            v["name"].as_str().unwrap()
+        );
+        for key in v["objects"].as_object().into_iter().flatten().map(|(k, _)| k) {
+            owned.push((key.clone(), owner.clone()));
+        }
+    }
+    owned
+}
+
+/// The live owner mark of the object with inventory key `key`, if it exists.
+fn live_owner(cluster: &Cluster, key: &str) -> Option<Option<String>> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let (group, version, kind, ns, name) = (parts[0], parts[1], parts[2], parts[3], parts[4]);
+    let plural = match kind {
+        "Namespace" => "namespaces",
+        "ServiceAccount" => "serviceaccounts",
+        "ResourceQuota" => "resourcequotas",
+        "RoleBinding" => "rolebindings",
+        "ClusterRoleBinding" => "clusterrolebindings",
+        other => panic!("unexpected kind {other}"),
+    };
+    let api_version: &'static str = Box::leak(
+        if group.is_empty() {
+            version.to_owned()
+        } else {
+            format!("{group}/{version}")
+        }
+        .into_boxed_str(),
+    );
+    let kind: &'static str = Box::leak(kind.to_owned().into_boxed_str());
+    let namespace = (!ns.is_empty()).then_some(ns);
+    cluster
+        .get((api_version, kind, plural), namespace, name)
+        .map(|o| o["metadata"]["annotations"][OWNER].as_str().map(str::to_owned))
+}
+
+#[test]
+fn two_applies_on_different_states_never_touch_each_others_objects() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    // Team a's 20 tenants in conc-0..19, team b's in conc-10..29: ten namespaces both want.
+    let config = |team: &str, from: usize| {
+        let namespaces: Vec<String> = (from..from + 20).map(|i| format!("\"conc-{i}\"")).collect();
+        format!(
+            "resource \"flux_tenant\" \"t\" {{\n  for_each  = toset([{}])\n  name      = \"team-{team}\"\n  \
+             namespace = each.key\n}}\n",
+            namespaces.join(", ")
+        )
+    };
+    let a = WorkDir::new(bed, "own-concurrent-a");
+    a.main_tf(&config("a", 0));
+    let b = WorkDir::new(bed, "own-concurrent-b");
+    b.main_tf(&config("b", 10));
+    let (run_a, run_b) = std::thread::scope(|s| {
+        let ta = s.spawn(|| a.run(&["apply", "-auto-approve", "-no-color"]));
+        let tb = s.spawn(|| b.run(&["apply", "-auto-approve", "-no-color"]));
+        (ta.join().unwrap(), tb.join().unwrap())
+    });
+    // Each namespace both wanted went to one team; the other's tenant there was refused.
+    for run in [&run_a, &run_b] {
+        let text = run.flat();
+        let refusals = text.matches("Error: ").count();
+        let ownership_refusals = text.matches("Error: Object owned by another resource").count()
+            + text.matches("created by someone else").count();
+        assert_eq!(refusals, ownership_refusals, "only ownership refusals:\n{run}");
+    }
+    let (owned_a, owned_b) = (owned_by_state(&a), owned_by_state(&b));
+    let tenants = |owned: &[(String, String)]| {
+        let mut t: Vec<&String> = owned.iter().map(|(_, o)| o).collect();
+        t.sort();
+        t.dedup();
+        t.len()
+    };
+    assert_eq!(
+        tenants(&owned_a) + tenants(&owned_b),
+        30,
+        "every namespace has exactly one tenant"
+    );
+    for (key, owner) in owned_a.iter().chain(&owned_b) {
+        assert_eq!(
+            live_owner(&cluster, key),
+            Some(Some(owner.clone())),
+            "{key} is in the state of {owner} and must carry its mark"
+        );
+    }
+    let keys_a: std::collections::BTreeSet<&String> = owned_a.iter().map(|(k, _)| k).collect();
+    assert!(
+        owned_b.iter().all(|(k, _)| !keys_a.contains(k)),
+        "no object in both states"
+    );
+
+    // Destroying team a leaves every object of team b as it was. (Destroy plans the whole
+    // configuration first, refresh included, and the tenants team a never got would be refused
+    // there again: `-refresh=false` skips that, as troubleshooting.md says.)
+    a.ok(&["destroy", "-auto-approve", "-no-color", "-refresh=false"]);
+    for (key, owner) in &owned_b {
+        assert_eq!(
+            live_owner(&cluster, key),
+            Some(Some(owner.clone())),
+            "{key} untouched"
+        );
+    }
+    b.ok(&["destroy", "-auto-approve", "-no-color", "-refresh=false"]);
+    for i in 0..30 {
+        assert!(cluster.wait_gone(NAMESPACE, None, &format!("conc-{i}"), 60));
+    }
+}

@@ -352,6 +352,49 @@ resource "flux_helm_release" "podinfo" {
 }
 "##;
 
+/// The configuration recorded for import must not push a HelmRelease past Kubernetes' 256 KiB
+/// limit on an object's annotations: values of 200 KiB apply, and import.
+#[test]
+fn a_helm_release_with_200_kib_of_values_applies_and_imports() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _crds = flux::crds(&cluster);
+    let ns = "sync-helm-big";
+    let _ns = Namespace::create(&cluster, ns);
+    let _flux = StandIn::start(bed, &[ns]);
+    let values: serde_json::Map<String, serde_json::Value> = (0..2000)
+        .map(|i| (format!("key{i:04}"), serde_json::json!(format!("{i:0100}"))))
+        .collect();
+    let values = serde_json::Value::Object(values).to_string();
+    assert!(values.len() > 200 * 1024, "{}", values.len());
+    let config = format!(
+        "resource \"flux_helm_release\" \"big\" {{\n  name      = \"big\"\n  namespace = \"{ns}\"\n  \
+         repository = {{ url = \"https://stefanprodan.github.io/podinfo\" }}\n  \
+         chart = {{ name = \"podinfo\", version = \"6.x\" }}\n  \
+         values = jsondecode(file(\"${{path.module}}/values.json\"))\n}}\n"
+    );
+    let wd = WorkDir::new(bed, "helm-release-big");
+    wd.write("values.json", &values);
+    wd.main_tf(&config);
+    wd.apply();
+    let hr = cluster.get(HELM_RELEASE, Some(ns), "big").expect("HelmRelease");
+    assert_eq!(hr["spec"]["values"]["key1999"], format!("{:0100}", 1999));
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "{plan}");
+
+    let imported = WorkDir::new(bed, "helm-release-big-import");
+    imported.write("values.json", &values);
+    imported.main_tf(&config);
+    imported.ok(&[
+        "import",
+        "-no-color",
+        "flux_helm_release.big",
+        &format!("{ns}/big"),
+    ]);
+    let (changes, plan) = imported.plan_changes();
+    assert!(!changes, "a plan after import is empty:\n{plan}");
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
 /// A repository moving from an HTTP Helm repository to an OCI registry swaps the source: the
 /// HelmRepository is pruned, an OCIRepository takes its place.
 #[test]

@@ -1,7 +1,8 @@
 //! Staged server-side apply.
 
 use crate::{Deadline, Engine, Error, ObjectRef, Result};
-use kube::api::{DynamicObject, Patch, PatchParams};
+use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// An apply that stopped part way: what was applied, and why it stopped.
@@ -24,9 +25,14 @@ impl Engine {
     ///
     /// # Errors
     /// An [`ApplyFailure`] holding the objects applied before the first error.
+    ///
+    /// The objects whose keys are in `create` were found absent before the apply: they are
+    /// created, not applied, so that of two instances racing to make one object only one
+    /// succeeds (the other gets an error, not a silent shared object).
     pub async fn apply_staged(
         &self,
         objects: &[DynamicObject],
+        create: &BTreeSet<String>,
         deadline: &Deadline,
     ) -> Result<Vec<DynamicObject>, ApplyFailure> {
         let (first, rest): (Vec<&DynamicObject>, Vec<&DynamicObject>) = objects.iter().partition(|o| {
@@ -35,7 +41,8 @@ impl Engine {
         });
         let mut applied = Vec::with_capacity(objects.len());
         for object in &first {
-            match self.apply_one(object, deadline).await {
+            let created = create.contains(&ObjectRef::of(object).key());
+            match self.apply_one(object, created, deadline).await {
                 Ok(live) => applied.push(live),
                 Err(error) => return Err(ApplyFailure { applied, error }),
             }
@@ -51,7 +58,8 @@ impl Engine {
             return Err(ApplyFailure { applied, error });
         }
         for object in &rest {
-            match self.apply_one(object, deadline).await {
+            let created = create.contains(&ObjectRef::of(object).key());
+            match self.apply_one(object, created, deadline).await {
                 Ok(live) => applied.push(live),
                 Err(error) => return Err(ApplyFailure { applied, error }),
             }
@@ -59,14 +67,20 @@ impl Engine {
         Ok(applied)
     }
 
-    /// Applies one object, retrying a 404 while a new CRD's API appears.
-    pub(crate) async fn apply_one(
+    /// Applies one object (or creates it, when `create`), retrying a 404 while a new CRD's API
+    /// appears.
+    async fn apply_one(
         &self,
         object: &DynamicObject,
+        create: bool,
         deadline: &Deadline,
     ) -> Result<DynamicObject> {
         let r = ObjectRef::of(object);
         let params = PatchParams::apply(&self.field_manager).force();
+        let post = PostParams {
+            dry_run: false,
+            field_manager: Some(self.field_manager.clone()),
+        };
         let lag_until = tokio::time::Instant::now() + DISCOVERY_LAG;
         let mut recreated = false;
         loop {
@@ -77,30 +91,42 @@ impl Engine {
             let attempt = deadline
                 .bound(&r, async {
                     let api = self.api(&r).await?;
-                    api.patch(&r.name, &params, &Patch::Apply(object))
-                        .await
-                        .map_err(|e| match e {
-                            kube::Error::Api(status) => {
-                                if status.is_not_found() {
-                                    Error::Discovery {
-                                        api_version: r.api_version(),
-                                        kind: r.kind.clone(),
-                                        message: status.message.clone(),
-                                    }
-                                } else {
-                                    Error::Apply {
-                                        object: r.clone(),
-                                        message: status.message.clone(),
-                                    }
-                                }
+                    let sent = if create {
+                        api.create(&post, object).await
+                    } else {
+                        api.patch(&r.name, &params, &Patch::Apply(object)).await
+                    };
+                    sent.map_err(|e| match e {
+                        kube::Error::Api(status) if status.is_not_found() => Error::Discovery {
+                            api_version: r.api_version(),
+                            kind: r.kind.clone(),
+                            message: status.message.clone(),
+                        },
+                        kube::Error::Api(status) if create && status.reason == "AlreadyExists" => {
+                            Error::Apply {
+                                object: r.clone(),
+                                message:
+                                    "it was created by someone else since this apply looked; apply again to \
+                                      see who owns it"
+                                        .to_owned(),
                             }
-                            other => self.unreachable(other),
-                        })
+                        }
+                        kube::Error::Api(status) => Error::Apply {
+                            object: r.clone(),
+                            message: status.message.clone(),
+                        },
+                        other => self.unreachable(other),
+                    })
                 })
                 .await;
             match attempt {
                 Ok(live) => {
-                    tracing::debug!(object = %r, "applied");
+                    tracing::debug!(object = %r, created = create, "applied");
+                    if create {
+                        // A create records its fields as an update: made the apply entry, a
+                        // field later dropped from the configuration is removed.
+                        self.take_over(&r, deadline).await?;
+                    }
                     return Ok(live);
                 }
                 Err(Error::Discovery { .. })

@@ -12,7 +12,28 @@ impl Engine {
     /// A refused delete, [`Error::Timeout`] listing what is still there and why, or
     /// [`Error::Cancelled`].
     pub async fn delete(&self, refs: &[ObjectRef], wait: bool, deadline: &Deadline) -> Result<()> {
-        let params = DeleteParams::background();
+        self.delete_with(refs, wait, &DeleteParams::background(), deadline)
+            .await
+    }
+
+    /// [`Engine::delete`] with foreground propagation, waiting: an object goes only after the
+    /// garbage collector has deleted its dependents (a Deployment's ReplicaSets and Pods), so
+    /// what comes next runs once they are gone.
+    ///
+    /// # Errors
+    /// As [`Engine::delete`]; a timeout names the object and its pending `foregroundDeletion`.
+    pub async fn delete_foreground(&self, refs: &[ObjectRef], deadline: &Deadline) -> Result<()> {
+        self.delete_with(refs, true, &DeleteParams::foreground(), deadline)
+            .await
+    }
+
+    async fn delete_with(
+        &self,
+        refs: &[ObjectRef],
+        wait: bool,
+        params: &DeleteParams,
+        deadline: &Deadline,
+    ) -> Result<()> {
         for r in refs.iter().rev() {
             let api = match deadline.bound(r, self.api(r)).await {
                 Ok(api) => api,
@@ -21,7 +42,7 @@ impl Engine {
             };
             self.count();
             let deleted = async {
-                match api.delete(&r.name, &params).await {
+                match api.delete(&r.name, params).await {
                     Ok(_) => {
                         tracing::debug!(object = %r, "deleted");
                         Ok(())

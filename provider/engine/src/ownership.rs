@@ -110,9 +110,10 @@ fn is_system_manager(manager: &str) -> bool {
 
 /// The `managedFields` that make `field_manager` the only declarative owner of `live`: every
 /// other manager's entry on the object itself (not its status), from Timoni, kubectl, Helm,
-/// `before-first-apply` and the like, is merged into `field_manager`'s apply entry, so a field
-/// the configuration later drops is removed by the next apply, as Flux's ssa package does.
-/// `None` when there is nothing to merge.
+/// `before-first-apply` and the like, is merged into `field_manager`'s apply entry (made if
+/// missing), as Flux's ssa package does. Done before applying, the apply then removes what the
+/// configuration leaves out, defaults the other tool's create left included (a `rollingUpdate`
+/// that a `Recreate` strategy forbids). `None` when there is nothing to merge.
 #[must_use]
 pub fn taken_over_fields(live: &DynamicObject, field_manager: &str) -> Option<Vec<Value>> {
     let entries = live.metadata.managed_fields.as_ref()?;
@@ -129,7 +130,15 @@ pub fn taken_over_fields(live: &DynamicObject, field_manager: &str) -> Option<Ve
     if !entries.iter().any(absorbed) {
         return None;
     }
-    let mut ours = entries.iter().find(|e| is_ours(e)).cloned()?;
+    let mut ours = entries.iter().find(|e| is_ours(e)).cloned().unwrap_or_else(|| {
+        let api_version = live
+            .types
+            .as_ref()
+            .map(|t| t.api_version.clone())
+            .unwrap_or_default();
+        json!({"manager": field_manager, "operation": "Apply", "apiVersion": api_version,
+               "fieldsType": "FieldsV1", "fieldsV1": {}})
+    });
     let mut kept = Vec::new();
     for entry in &entries {
         if absorbed(entry) {
@@ -170,31 +179,30 @@ impl Engine {
     }
 
     /// Makes this engine's field manager the only declarative owner of `r` (see
-    /// [`taken_over_fields`]), then applies `object` again so the fields it leaves out, which
-    /// the other tools had set, are removed now rather than at some later change.
+    /// [`taken_over_fields`]); call it before applying, so the apply removes the fields the
+    /// other tools had set and the configuration leaves out.
     ///
     /// # Errors
     /// A refused read or patch, [`Error::Timeout`] or [`Error::Cancelled`].
-    pub async fn take_over(&self, object: &DynamicObject, deadline: &Deadline) -> Result<()> {
-        let r = ObjectRef::of(object);
-        let Some(live) = deadline.bound(&r, self.get(&r)).await? else {
+    pub async fn take_over(&self, r: &ObjectRef, deadline: &Deadline) -> Result<()> {
+        let Some(live) = deadline.bound(r, self.get(r)).await? else {
             return Ok(());
         };
         let Some(fields) = taken_over_fields(&live, &self.field_manager) else {
             return Ok(());
         };
-        let api = deadline.bound(&r, self.api(&r)).await?;
+        let api = deadline.bound(r, self.api(r)).await?;
         self.count();
         let patch = json!({"metadata": {"managedFields": fields}});
         deadline
-            .bound(&r, async {
+            .bound(r, async {
                 api.patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch))
                     .await
-                    .map_err(|e| self.apply_error(&r, e))
+                    .map_err(|e| self.apply_error(r, e))
             })
             .await?;
         tracing::info!(object = %r, "took over: other managers' fields merged into ours");
-        self.apply_one(object, deadline).await.map(|_| ())
+        Ok(())
     }
 
     /// Lets go of an adopted object instead of deleting it: applies it empty, so the fields and
@@ -331,6 +339,24 @@ mod tests {
         assert!(ours.pointer("/f:spec/f:replicas").is_some());
         assert!(ours.pointer("/f:spec/f:template/f:spec/f:tolerations").is_some());
         assert!(ours.pointer("/f:metadata/f:labels/f:x").is_some());
+        // Before the first apply there is no entry of ours: one is made.
+        let first: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "flux", "managedFields": [
+                {"manager": "timoni", "operation": "Apply", "apiVersion": "apps/v1", "fieldsType": "FieldsV1",
+                 "fieldsV1": {"f:spec": {"f:strategy": {"f:rollingUpdate": {}}}}}]},
+        }))
+        .unwrap();
+        let fields = taken_over_fields(&first, "flux-provider").unwrap();
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0]["manager"], "flux-provider");
+        assert_eq!(fields[0]["operation"], "Apply");
+        assert_eq!(fields[0]["apiVersion"], "apps/v1");
+        assert!(
+            fields[0]
+                .pointer("/fieldsV1/f:spec/f:strategy/f:rollingUpdate")
+                .is_some()
+        );
         // Nothing left to merge: no patch.
         let again: DynamicObject = serde_json::from_value(json!({
             "apiVersion": "apps/v1", "kind": "Deployment",

@@ -96,7 +96,11 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         diags.error_at(
             base.attr("config_paths"),
             "Conflicting attributes",
-            "Set either config_path or config_paths, not both.",
+            format!(
+                "Set either {} or {}, not both.",
+                base.attr("config_path"),
+                base.attr("config_paths")
+            ),
         );
     }
     if k.get("client_certificate").is_null() != k.get("client_key").is_null()
@@ -106,7 +110,11 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         diags.error_at(
             base.attr("client_key"),
             "Incomplete client certificate",
-            "client_certificate and client_key must be set together.",
+            format!(
+                "{} and {} must be set together.",
+                base.attr("client_certificate"),
+                base.attr("client_key")
+            ),
         );
     }
 }

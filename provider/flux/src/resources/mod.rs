@@ -146,9 +146,11 @@ fn common_attributes<R: FluxResource>() -> Vec<Attribute> {
         namespace.describe(R::NAMESPACE_DESCRIPTION),
         Attribute::string_map("labels")
             .default(Value::Map(BTreeMap::new()))
+            .validate(validators::map_keys(validators::qualified_name()).values(validators::label_value()))
             .describe("Labels added to every rendered object."),
         Attribute::string_map("annotations")
             .default(Value::Map(BTreeMap::new()))
+            .validate(validators::map_keys(validators::qualified_name()))
             .describe("Annotations added to every rendered object."),
         Attribute::bool("wait")
             .default(Value::Bool(true))
@@ -200,6 +202,11 @@ pub trait FluxResource: Send + Sync + 'static {
     /// configuration, secrets left out, in the [`CONFIG_ANNOTATION`], so an import can read it
     /// back; `None` when the resource reads its imports from the objects themselves.
     const CONFIG_RECORD: Option<&'static str> = None;
+
+    /// Attributes the [`Self::CONFIG_RECORD`] object also holds in its spec, as plain JSON at the
+    /// given pointer: left out of the record when it would grow past [`RECORD_BUDGET`] (a
+    /// HelmRelease's values), and read back from there on import.
+    const RECORDED_IN_SPEC: &'static [(&'static str, &'static str)] = &[];
 
     /// The resource's own attributes (the common ones are added).
     fn attributes() -> Vec<Attribute>;
@@ -260,6 +267,11 @@ pub trait FluxResource: Send + Sync + 'static {
         recorded: BTreeMap<String, Value>,
     ) -> Result<BTreeMap<String, Value>, Diagnostic>;
 }
+
+/// The most the [`CONFIG_ANNOTATION`] may hold before [`FluxResource::RECORDED_IN_SPEC`]
+/// attributes are left out of it: Kubernetes refuses objects whose annotations total more than
+/// 256 KiB.
+pub const RECORD_BUDGET: usize = 64 * 1024;
 
 /// The annotation holding an instance's configuration, secrets left out (see
 /// [`FluxResource::CONFIG_RECORD`]).
@@ -396,6 +408,11 @@ impl<R: FluxResource> Managed<R> {
                 config.insert(b.name.clone(), json);
             }
         }
+        if serde_json::to_vec(&config).map_or(0, |b| b.len()) > RECORD_BUDGET {
+            for (attribute, _) in R::RECORDED_IN_SPEC {
+                config.remove(*attribute);
+            }
+        }
         let key_prefix = format!("{record}/{}/{}", common.namespace, common.name);
         if let Some(o) = objects.iter_mut().find(|o| ObjectRef::of(o).key() == key_prefix) {
             o.metadata
@@ -439,6 +456,15 @@ impl<R: FluxResource> Managed<R> {
             ))
         })?;
         let mut attrs = BTreeMap::new();
+        for (attribute, pointer) in R::RECORDED_IN_SPEC {
+            if json.get(*attribute).is_none() {
+                let (ty, v) = match object.data.pointer(pointer) {
+                    Some(j) => tfplugin::cty::from_plain_json(j),
+                    None => (tfplugin::cty::Type::Dynamic, Value::Null),
+                };
+                attrs.insert((*attribute).to_owned(), Value::Dynamic(ty, Box::new(v)));
+            }
+        }
         for a in self.schema.attributes.iter().filter(|a| a.optional || a.required) {
             if let Some(j) = json.get(&a.name) {
                 let v = tfplugin::cty::json::decode(j, &a.value_type()).map_err(|e| {
@@ -753,7 +779,21 @@ impl<R: FluxResource> Managed<R> {
             diags.push(w);
         }
 
-        let applied = match engine.apply_staged(&rendered.objects, &deadline).await {
+        // Taken over before applying, so the apply removes what the other tool set and the
+        // configuration leaves out.
+        for &i in &verdict.take_over {
+            if let Err(e) = engine.take_over(&refs[i], &deadline).await {
+                diags.push(engine_diagnostic(&format!("{operation} (takeover)"), &e));
+                return stop(diags);
+            }
+        }
+        let absent: std::collections::BTreeSet<String> = refs
+            .iter()
+            .zip(&claims)
+            .filter(|(_, c)| matches!(c, Claim::Absent))
+            .map(|(r, _)| r.key())
+            .collect();
+        let applied = match engine.apply_staged(&rendered.objects, &absent, &deadline).await {
             Ok(live) => live,
             Err(failure) => {
                 diags.push(engine_diagnostic(operation, &failure.error));
@@ -776,15 +816,6 @@ impl<R: FluxResource> Managed<R> {
         tracing::info!(resource = R::TYPE_NAME, objects = applied.len(), "applied");
         let mut inventory = rendered.digests.clone();
         inventory.extend(kept.clone());
-        for &i in &verdict.take_over {
-            if let Err(e) = engine.take_over(&rendered.objects[i], &deadline).await {
-                diags.push(engine_diagnostic(&format!("{operation} (takeover)"), &e));
-                return ApplyResponse {
-                    state: Some(state_with(&inventory)),
-                    diagnostics: diags,
-                };
-            }
-        }
         if !kept.is_empty() {
             diags.push(Diagnostic::warning(
                 "Objects kept",

@@ -122,32 +122,39 @@ pub fn validate(parent: &Value, path: &AttributePath, name: &str, required: bool
     let plain_set = plain.is_unknown() || plain.as_str().is_some_and(|s| !s.is_empty());
     let wo_set = !wo.is_null();
     let version_set = !version.is_null();
+    // The messages spell out the full paths: the CLI can point only at the enclosing
+    // attribute's line when the error is inside an object.
+    let (plain_path, wo_path, version_path) = (
+        path.attr(name),
+        path.attr(format!("{name}_wo")),
+        path.attr(format!("{name}_wo_version")),
+    );
     if plain_set && (wo_set || version_set) {
         diags.error_at(
-            path.attr(format!("{name}_wo")),
+            wo_path.clone(),
             "Conflicting secret attributes",
-            format!("Set either {name} or {name}_wo (with {name}_wo_version), not both."),
+            format!("Set either {plain_path} or {wo_path} (with {version_path}), not both."),
         );
     } else if wo_set && !version_set {
         diags.error_at(
-            path.attr(format!("{name}_wo_version")),
+            version_path.clone(),
             "Missing write-only version",
             format!(
-                "{name}_wo needs {name}_wo_version: a number to bump whenever the value changes, since the value \
+                "{wo_path} needs {version_path}: a number to bump whenever the value changes, since the value \
                  itself is never stored."
             ),
         );
     } else if version_set && !wo_set {
         diags.error_at(
-            path.attr(format!("{name}_wo")),
+            wo_path.clone(),
             "Missing write-only value",
-            format!("{name}_wo_version is set but {name}_wo is not."),
+            format!("{version_path} is set but {wo_path} is not."),
         );
     } else if required && !plain_set && !wo_set {
         diags.error_at(
-            path.attr(name),
+            plain_path.clone(),
             "Missing secret",
-            format!("Set {name} or {name}_wo (with {name}_wo_version)."),
+            format!("Set {plain_path} or {wo_path} (with {version_path})."),
         );
     }
 }

@@ -125,6 +125,86 @@ pub fn rfc1123_subdomain_or_empty() -> Matches {
     .max_len(253)
 }
 
+/// Applies a string validator to the keys of a map (and, with [`MapEntries::values`], to its
+/// values): `labels`, `annotations` and environment variables, whose keys Kubernetes checks as
+/// strictly as their values.
+#[must_use]
+pub fn map_keys(keys: Matches) -> MapEntries {
+    MapEntries { keys, values: None }
+}
+
+/// See [`map_keys`].
+pub struct MapEntries {
+    keys: Matches,
+    values: Option<Matches>,
+}
+
+impl MapEntries {
+    /// Also checks every value.
+    #[must_use]
+    pub fn values(mut self, values: Matches) -> Self {
+        self.values = Some(values);
+        self
+    }
+}
+
+impl Validator for MapEntries {
+    fn description(&self) -> String {
+        match &self.values {
+            Some(v) => format!("keys: {}; values: {}", self.keys.what, v.what),
+            None => format!("keys: {}", self.keys.what),
+        }
+    }
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let Some(map) = value.as_map() else { return };
+        for (k, v) in map {
+            let entry = path.key(k.clone());
+            if k.len() > self.keys.max_len || !self.keys.re.is_match(k) {
+                diags.error_at(
+                    entry.clone(),
+                    "Invalid key",
+                    format!("{path} has the key {k:?}, but keys must be {}.", self.keys.what),
+                );
+            }
+            if let Some(values) = &self.values {
+                values.validate(&entry, v, diags);
+            }
+        }
+    }
+}
+
+/// A Kubernetes qualified name, the key of a label or an annotation: an optional DNS
+/// subdomain prefix and `/`, then a name of at most 63 characters.
+#[must_use]
+pub fn qualified_name() -> Matches {
+    matches(
+        &format!(r"^({SUBDOMAIN}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{{0,61}}[A-Za-z0-9])?$"),
+        "a qualified name (an optional DNS subdomain prefix and '/', then at most 63 letters, digits, \
+         '-', '_' or '.', starting and ending with a letter or digit)",
+    )
+    .max_len(253 + 1 + 63)
+}
+
+/// A label value: empty, or at most 63 letters, digits, `-`, `_` or `.`, starting and ending
+/// with a letter or digit.
+#[must_use]
+pub fn label_value() -> Matches {
+    matches(
+        r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$",
+        "a label value (empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending with a \
+         letter or digit)",
+    )
+}
+
+/// An environment variable name as Kubernetes accepts it: printable ASCII without `=`.
+#[must_use]
+pub fn env_var_name() -> Matches {
+    matches(
+        "^[ -<>-~]+$",
+        "an environment variable name (printable ASCII characters other than '=')",
+    )
+}
+
 /// The longest duration Go represents (`math.MaxInt64` nanoseconds, about 2562047h47m16s):
 /// Flux cannot read a longer one, and an `Instant` deadline that far out may overflow.
 pub const GO_MAX_DURATION: Duration = Duration::new(9_223_372_036, 854_775_807);
@@ -256,6 +336,34 @@ mod tests {
         let mut d = Diagnostics::new();
         v.validate(&AttributePath::root("x"), &value, &mut d);
         d.iter().map(|d| d.detail.clone()).collect()
+    }
+
+    #[test]
+    fn map_keys_and_values_are_checked_as_kubernetes_checks_them() {
+        let map = |entries: &[(&str, &str)]| {
+            Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Value::string(*v)))
+                    .collect(),
+            )
+        };
+        let labels = map_keys(qualified_name()).values(label_value());
+        assert!(errors(&labels, map(&[("app.kubernetes.io/name", "flux"), ("team", "")])).is_empty());
+        let bad = errors(&labels, map(&[("not a key", "x"), ("ok", "has space")]));
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert!(
+            bad.iter()
+                .any(|e| e.contains("\"not a key\"") && e.contains("qualified name"))
+        );
+        assert!(
+            errors(&labels, map(&[(&"a".repeat(64), "x")])).len() == 1,
+            "name part over 63"
+        );
+        let env = map_keys(env_var_name());
+        assert!(errors(&env, map(&[("KUBERNETES_SERVICE_HOST", "x"), ("my.var-1", "y")])).is_empty());
+        assert_eq!(errors(&env, map(&[("A=B", "x")])).len(), 1);
+        assert_eq!(errors(&env, map(&[("", "x")])).len(), 1);
     }
 
     #[test]

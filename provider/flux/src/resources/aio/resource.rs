@@ -269,7 +269,7 @@ impl FluxResource for Aio {
         objects
     }
 
-    /// The safe uninstall: the controllers first, then the finalizers of every Flux object
+    /// The safe uninstall: the controllers first (foreground: once their Pods are gone), then the finalizers of every Flux object
     /// (nothing would remove them once the controllers are gone), then the CRDs, then the rest
     /// with the namespace last. Workloads Flux deployed stay. `orphan` leaves everything.
     async fn delete(
@@ -286,7 +286,9 @@ impl FluxResource for Aio {
             .iter()
             .cloned()
             .partition(|r| r.group == "apps" && r.kind == "Deployment");
-        engine.delete(&workloads, true, deadline).await?;
+        // Foreground: the controller Pods are gone before the finalizers are stripped, so no
+        // controller is left to re-add one.
+        engine.delete_foreground(&workloads, deadline).await?;
         let (crds, rest): (Vec<ObjectRef>, Vec<ObjectRef>) = rest.into_iter().partition(ObjectRef::is_crd);
         let stripped = engine.strip_finalizers(&crds, deadline).await?;
         tracing::info!(objects = stripped, "removed finalizers from Flux objects");

@@ -116,7 +116,7 @@ pub fn attributes() -> Vec<Attribute> {
             ],
         ).default_from_nested()
         .describe("HTTP/S proxy settings of the controllers."),
-        Attribute::string_map("env").describe(
+        Attribute::string_map("env").validate(validators::map_keys(validators::env_var_name())).describe(
             "Extra environment variables of every controller, after the default ones and sorted by name \
              (e.g. `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT` on clusters without kube-proxy).",
         ),

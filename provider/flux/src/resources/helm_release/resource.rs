@@ -28,6 +28,7 @@ impl FluxResource for HelmRelease {
     const NAMESPACE_DESCRIPTION: &'static str = "Namespace of the Flux objects (`flux-system`, or a tenant \
         namespace); the chart is installed into `sync.target_namespace` when set.";
     const CONFIG_RECORD: Option<&'static str> = Some("helm.toolkit.fluxcd.io/v2/HelmRelease");
+    const RECORDED_IN_SPEC: &'static [(&'static str, &'static str)] = &[("values", "/spec/values")];
 
     fn attributes() -> Vec<Attribute> {
         attributes()

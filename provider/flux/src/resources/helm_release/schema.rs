@@ -71,6 +71,10 @@ pub fn attributes() -> Vec<Attribute> {
             vec![
                 Attribute::string("name")
                     .required()
+                    .validate(validators::matches(
+                        r"^[A-Za-z0-9][-A-Za-z0-9_.]*$",
+                        "a chart name (letters, digits, '-', '_' and '.', starting with a letter or digit)",
+                    ))
                     .describe("Chart name."),
                 Attribute::string("version")
                     .default(Value::string(DEFAULT_CHART_VERSION))

@@ -1,0 +1,11 @@
+# attribute: git.url
+# says: https
+resource "flux_git_sync" "app" {
+  name      = "app"
+  namespace = "corpus-git"
+  git = {
+    url  = "ssh://git@git.example.com/org/repo.git"
+    path = "./deploy"
+  }
+
+}

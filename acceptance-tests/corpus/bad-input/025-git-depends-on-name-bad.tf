@@ -1,0 +1,11 @@
+# attribute: sync.depends_on[0].name
+# says: RFC 1123
+resource "flux_git_sync" "app" {
+  name      = "app"
+  namespace = "corpus-git"
+  git = {
+    url  = "https://git.example.com/org/repo.git"
+    path = "./deploy"
+  }
+  sync = { depends_on = [{ name = "Infra Controllers" }] }
+}

@@ -1,0 +1,11 @@
+# attribute: patches[0].patch
+# says: object
+resource "flux_git_sync" "app" {
+  name      = "app"
+  namespace = "corpus-git"
+  git = {
+    url  = "https://git.example.com/org/repo.git"
+    path = "./deploy"
+  }
+  patches = [{ patch = "just a string" }]
+}

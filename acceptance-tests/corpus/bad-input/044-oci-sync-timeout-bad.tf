@@ -1,0 +1,10 @@
+# attribute: sync.timeout
+# says: Go duration
+resource "flux_oci_sync" "app" {
+  name      = "app"
+  namespace = "corpus-oci"
+  artifact = {
+    url = "oci://registry.example.com/org/app"
+  }
+  sync = { timeout = "1y" }
+}

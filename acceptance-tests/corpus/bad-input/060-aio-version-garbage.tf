@@ -1,0 +1,6 @@
+# attribute: version
+# says: version
+resource "flux_aio" "flux" {
+  namespace = "corpus-aio"
+  version = "two point nine"
+}

@@ -1,0 +1,6 @@
+# attribute: resources.requests.cpu
+# says: millicores
+resource "flux_aio" "flux" {
+  namespace = "corpus-aio"
+  resources = { requests = { cpu = "fast" } }
+}
