@@ -14,10 +14,11 @@ pub const CACHE_DIR_ENV: &str = "FLUX_PROVIDER_CACHE_DIR";
 /// The on-disk artifact cache.
 ///
 /// One file per artifact, named after the **manifest** digest with `:` replaced by `-`
-/// (`sha256-<hex>`), holding the raw tar+gzip layer. Entries are written atomically (temporary
-/// file in the same directory, then rename) and only after the layer has been checked against
-/// the digest of its descriptor, so a reader never sees a partial or unverified entry. Entries
-/// are immutable: the same digest always names the same content.
+/// (`sha256-<hex>`), holding the raw tar+gzip layer, beside a `.sha256` file recording the
+/// layer's digest. Entries are written atomically (temporary file in the same directory, then
+/// rename) and only after the layer has been checked against the digest of its descriptor, and
+/// every read checks it again, so a reader never sees a partial, altered or unverified entry.
+/// Entries are immutable: the same digest always names the same content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cache {
     dir: PathBuf,
@@ -59,26 +60,55 @@ impl Cache {
         self.path(manifest_digest).is_ok_and(|p| p.is_file())
     }
 
-    /// The cached layer of the artifact with this manifest digest, if any.
+    /// The file recording the layer digest of an entry, written before the entry itself.
+    fn digest_path(path: &Path) -> PathBuf {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".sha256");
+        PathBuf::from(name)
+    }
+
+    /// The cached layer of the artifact with this manifest digest, if any, verified against the
+    /// layer digest recorded beside it on every read: a truncated or altered entry is an error,
+    /// never content. An entry without a recorded digest (from an interrupted write) is absent.
     pub fn get(&self, manifest_digest: &str) -> Result<Option<Vec<u8>>, Error> {
         let path = self.path(manifest_digest)?;
-        match std::fs::read(&path) {
+        let read = |p: &Path| match std::fs::read(p) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Cache { path, source }),
-        }
+            Err(source) => Err(Error::Cache {
+                path: p.to_path_buf(),
+                source,
+            }),
+        };
+        let Some(layer) = read(&path)? else {
+            return Ok(None);
+        };
+        let Some(recorded) = read(&Self::digest_path(&path))? else {
+            return Ok(None);
+        };
+        let recorded = String::from_utf8_lossy(&recorded).trim().to_owned();
+        verify_digest(&format!("cached layer of {manifest_digest}"), &recorded, &layer)?;
+        Ok(Some(layer))
     }
 
     /// Stores `layer` as the entry for `manifest_digest`, after checking that its sha256 is
-    /// `layer_digest` (the digest of the layer descriptor in that manifest).
+    /// `layer_digest` (the digest of the layer descriptor in that manifest), which is recorded
+    /// beside it so every read can check it again.
     pub fn put(&self, manifest_digest: &str, layer_digest: &str, layer: &[u8]) -> Result<PathBuf, Error> {
         let path = self.path(manifest_digest)?;
         verify_digest(&format!("layer of {manifest_digest}"), layer_digest, layer)?;
-        let cache_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Cache { path, source }
-        };
-        std::fs::create_dir_all(&self.dir).map_err(cache_err(&self.dir))?;
+        std::fs::create_dir_all(&self.dir).map_err(|source| Error::Cache {
+            path: self.dir.clone(),
+            source,
+        })?;
+        self.write_atomically(manifest_digest, &Self::digest_path(&path), layer_digest.as_bytes())?;
+        self.write_atomically(manifest_digest, &path, layer)?;
+        Ok(path)
+    }
+
+    /// Writes `content` to a temporary file and renames it to `path`, so a reader never sees a
+    /// partial file.
+    fn write_atomically(&self, manifest_digest: &str, path: &Path, content: &[u8]) -> Result<(), Error> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let tmp = self.dir.join(format!(
             ".tmp-{}-{}-{}",
@@ -88,16 +118,18 @@ impl Cache {
         ));
         let write = || -> std::io::Result<()> {
             let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(layer)?;
+            file.write_all(content)?;
             file.sync_all()?;
-            std::fs::rename(&tmp, &path)
+            std::fs::rename(&tmp, path)
         };
-        if let Err(source) = write() {
+        write().map_err(|source| {
             // Best effort: the temporary file is garbage either way.
             let _ = std::fs::remove_file(&tmp);
-            return Err(Error::Cache { path, source });
-        }
-        Ok(path)
+            Error::Cache {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
     }
 }
 
@@ -223,7 +255,22 @@ mod tests {
             .expect("read_dir")
             .map(|e| e.expect("entry").file_name())
             .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
+        assert_eq!(names.len(), 2, "the entry and its digest: {names:?}");
+
+        // Every read verifies: an altered entry is an error, never content.
+        let mut altered = layer.clone();
+        altered[0] ^= 1;
+        std::fs::write(&path, &altered).expect("alter the entry");
+        assert!(
+            matches!(cache.get(&manifest), Err(Error::DigestMismatch { .. })),
+            "an altered entry is refused"
+        );
+        std::fs::write(&path, &layer[..3]).expect("truncate the entry");
+        assert!(matches!(cache.get(&manifest), Err(Error::DigestMismatch { .. })));
+        // An entry whose digest was never recorded (an interrupted write) is not there.
+        std::fs::write(&path, &layer).expect("restore");
+        std::fs::remove_file(Cache::digest_path(&path)).expect("remove the digest");
+        assert_eq!(cache.get(&manifest).expect("get"), None);
     }
 
     #[test]
