@@ -101,7 +101,11 @@ impl Cache {
             path: self.dir.clone(),
             source,
         })?;
-        self.write_atomically(manifest_digest, &Self::digest_path(&path), layer_digest.as_bytes())?;
+        self.write_atomically(
+            manifest_digest,
+            &Self::digest_path(&path),
+            layer_digest.as_bytes(),
+        )?;
         self.write_atomically(manifest_digest, &path, layer)?;
         Ok(path)
     }
