@@ -235,45 +235,82 @@ cmd_start() {
   mkdir -p "$dir/pki" "$dir/etcd" "$dir/logs"
   dir=$(cd "$dir" && pwd)
   for b in "$ETCD" "$APISERVER" "$KCM"; do [ -x "$b" ] || { log "missing $b: run 'testbed.sh build' first"; exit 1; }; done
-  local pki=$dir/pki
-  gen_pki "$pki"
-  local etcd_port peer_port api_port
-  etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port)
-  "$ETCD" --data-dir "$dir/etcd" --name testbed \
-    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-    --initial-cluster "testbed=http://127.0.0.1:$peer_port" \
-    --unsafe-no-fsync --log-level warn >"$dir/logs/etcd.log" 2>&1 &
-  echo $! >"$dir/etcd.pid"
-  wait_http "http://127.0.0.1:$etcd_port/health" "" 60 etcd "$dir/logs/etcd.log"
-  "$APISERVER" --advertise-address=127.0.0.1 --bind-address=127.0.0.1 --secure-port="$api_port" \
-    --etcd-servers="http://127.0.0.1:$etcd_port" --cert-dir="$pki" \
-    --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
-    --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
-    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
-    --disable-admission-plugins=ServiceAccount \
-    --service-account-issuer="https://127.0.0.1:$api_port/" \
-    --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
-    --enable-priority-and-fairness=false \
-    >"$dir/logs/kube-apiserver.log" 2>&1 &
-  echo $! >"$dir/kube-apiserver.pid"
-  write_kubeconfig "$dir" "https://127.0.0.1:$api_port"
-  wait_http "https://127.0.0.1:$api_port/readyz" "$pki" 180 kube-apiserver "$dir/logs/kube-apiserver.log"
-  "$KCM" --kubeconfig="$dir/kubeconfig" --controllers=namespace-controller,garbage-collector-controller,serviceaccount-token-controller,persistentvolumeclaim-protection-controller,clusterrole-aggregation-controller \
-    --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
-    --leader-elect=false --secure-port=0 --use-service-account-credentials=false \
-    >"$dir/logs/kube-controller-manager.log" 2>&1 &
-  echo $! >"$dir/kube-controller-manager.pid"
+  gen_pki "$dir/pki"
+  printf 'ETCD_PORT=%s\nPEER_PORT=%s\nAPI_PORT=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" >"$dir/ports"
+  start_etcd "$dir"
+  start_apiserver "$dir"
+  start_kcm "$dir"
+  # shellcheck disable=SC1091
+  . "$dir/ports"
   cat >"$dir/env" <<ENV
 KUBECONFIG=$dir/kubeconfig
-KUBE_HOST=https://127.0.0.1:$api_port
+KUBE_HOST=https://127.0.0.1:$API_PORT
 TESTBED_DIR=$dir
 ENV
-  log "control plane ready at https://127.0.0.1:$api_port (kubeconfig: $dir/kubeconfig)"
+  log "control plane ready at https://127.0.0.1:$API_PORT (kubeconfig: $dir/kubeconfig)"
   # With WATCH_PID, tear everything down once that process (a test run) exits.
   if [ -n "${WATCH_PID:-}" ]; then
     nohup bash -c "while kill -0 $WATCH_PID 2>/dev/null; do sleep 1; done; '$0' stop '$dir'" >/dev/null 2>&1 &
   fi
+}
+
+start_etcd() {
+  local dir=$1
+  # shellcheck disable=SC1091
+  . "$dir/ports"
+  "$ETCD" --data-dir "$dir/etcd" --name testbed \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
+    --initial-cluster "testbed=http://127.0.0.1:$PEER_PORT" \
+    --unsafe-no-fsync --log-level warn >>"$dir/logs/etcd.log" 2>&1 &
+  echo $! >"$dir/etcd.pid"
+  wait_http "http://127.0.0.1:$ETCD_PORT/health" "" 60 etcd "$dir/logs/etcd.log"
+}
+
+start_apiserver() {
+  local dir=$1 pki=$1/pki
+  # shellcheck disable=SC1091
+  . "$dir/ports"
+  "$APISERVER" --advertise-address=127.0.0.1 --bind-address=127.0.0.1 --secure-port="$API_PORT" \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" --cert-dir="$pki" \
+    --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
+    --client-ca-file="$pki/ca.crt" --authorization-mode=RBAC \
+    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
+    --disable-admission-plugins=ServiceAccount \
+    --service-account-issuer="https://127.0.0.1:$API_PORT/" \
+    --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
+    --enable-priority-and-fairness=false \
+    >>"$dir/logs/kube-apiserver.log" 2>&1 &
+  echo $! >"$dir/kube-apiserver.pid"
+  write_kubeconfig "$dir" "https://127.0.0.1:$API_PORT"
+  wait_http "https://127.0.0.1:$API_PORT/readyz" "$pki" 180 kube-apiserver "$dir/logs/kube-apiserver.log"
+}
+
+start_kcm() {
+  local dir=$1 pki=$1/pki
+  "$KCM" --kubeconfig="$dir/kubeconfig" --controllers=namespace-controller,garbage-collector-controller,serviceaccount-token-controller,persistentvolumeclaim-protection-controller,clusterrole-aggregation-controller \
+    --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+    --leader-elect=false --secure-port=0 --use-service-account-credentials=false \
+    >>"$dir/logs/kube-controller-manager.log" 2>&1 &
+  echo $! >"$dir/kube-controller-manager.pid"
+}
+
+# Fault injection: `kill DIR etcd|kube-apiserver` kills the process at once (SIGKILL, as a
+# crash would), `revive DIR etcd|kube-apiserver` starts it again on the same ports and data.
+cmd_kill() {
+  local dir=${1:?usage: testbed.sh kill DIR COMPONENT} component=${2:?component}
+  [ -f "$dir/$component.pid" ] || { log "no $component in $dir"; exit 1; }
+  kill -9 "$(cat "$dir/$component.pid")" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$(cat "$dir/$component.pid")" 2>/dev/null || break; sleep 0.1; done
+}
+
+cmd_revive() {
+  local dir=${1:?usage: testbed.sh revive DIR COMPONENT} component=${2:?component}
+  case "$component" in
+    etcd) start_etcd "$dir" ;;
+    kube-apiserver) start_apiserver "$dir" ;;
+    *) log "cannot revive $component"; exit 2 ;;
+  esac
 }
 
 gen_pki() {
@@ -353,7 +390,9 @@ case "${1:-}" in
   testdata) cmd_testdata ;;
   build-clis) cmd_build_clis ;;
   start) shift; cmd_start "$@" ;;
+  kill) shift; cmd_kill "$@" ;;
+  revive) shift; cmd_revive "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   paths) cmd_paths ;;
-  *) echo "usage: $0 build|start DIR|stop DIR|paths" >&2; exit 2 ;;
+  *) echo "usage: $0 build|start DIR|stop DIR|kill DIR COMPONENT|revive DIR COMPONENT|paths" >&2; exit 2 ;;
 esac

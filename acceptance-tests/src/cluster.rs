@@ -55,12 +55,21 @@ impl Cluster {
     /// When the kubeconfig cannot be loaded.
     #[must_use]
     pub fn new(bed: &crate::Bed) -> Self {
+        Self::for_kubeconfig(&bed.kubeconfig)
+    }
+
+    /// A client for the cluster of another kubeconfig (a private control plane).
+    ///
+    /// # Panics
+    /// When the kubeconfig cannot be loaded.
+    #[must_use]
+    pub fn for_kubeconfig(path: &std::path::Path) -> Self {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("runtime");
-        let kubeconfig = kube::config::Kubeconfig::read_from(&bed.kubeconfig).expect("read kubeconfig");
+        let kubeconfig = kube::config::Kubeconfig::read_from(path).expect("read kubeconfig");
         let client = rt.block_on(async {
             let config = Config::from_custom_kubeconfig(kubeconfig, &Default::default())
                 .await
@@ -211,6 +220,28 @@ impl Cluster {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Every object of a kind, found by discovery (an empty list when the kind is not served),
+    /// or `None` when the API server does not answer.
+    #[must_use]
+    pub fn list_kind(&self, group: &str, version: &str, kind: &str) -> Option<Vec<Value>> {
+        self.rt.block_on(async {
+            let gvk = GroupVersionKind::gvk(group, version, kind);
+            let (ar, _) = match kube::discovery::pinned_kind(&self.client, &gvk).await {
+                Ok(found) => found,
+                Err(kube::Error::Api(_) | kube::Error::Discovery(_)) => return Some(Vec::new()),
+                Err(_) => return None,
+            };
+            let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
+            let list = api.list(&Default::default()).await.ok()?;
+            Some(
+                list.items
+                    .into_iter()
+                    .filter_map(|o| serde_json::to_value(o).ok())
+                    .collect(),
+            )
+        })
     }
 
     /// Merge-patches the status of an object, as its controller would; a conflict or a vanished

@@ -183,7 +183,12 @@ fn release_terminating(cluster: &Cluster) {
     }
 }
 
-fn install_crds(cluster: &Cluster) {
+/// Installs the CRDs of the built Flux controllers (unless there and established) and waits
+/// until each is established.
+///
+/// # Panics
+/// When a CRD cannot be applied or does not become established.
+pub fn install_crds(cluster: &Cluster) {
     let _install = INSTALL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for crd in crd_documents() {
         let name = crd["metadata"]["name"].as_str().expect("CRD name").to_owned();

@@ -7,6 +7,7 @@
 pub mod bed;
 pub mod cluster;
 pub mod controllers;
+pub mod faults;
 pub mod flux;
 pub mod sources;
 pub mod workdir;

@@ -8,6 +8,9 @@ mod bad_input;
 mod e2e;
 /// The examples under examples/ applied as they are.
 mod examples;
+/// Fault injection: the API server or etcd of a private control plane killed at random points
+/// of an apply; the next apply converges and nothing is left outside the state.
+mod faults;
 /// Ownership: adoption, other owners, takeover; prune and destroy touch only what is ours.
 mod ownership;
 /// What the provider does when the cluster is unreachable, and its logging.

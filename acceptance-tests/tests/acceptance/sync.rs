@@ -128,6 +128,19 @@ fn git_sync_create_update_drift_import_destroy() {
     );
     let values = wd.resource_values("flux_git_sync.apps").unwrap();
     assert_eq!(values["objects"].as_object().unwrap().len(), 3, "{values}");
+    // The Secret's digest, shown in every plan, is salted (the salt is sensitive), so a CI log
+    // cannot confirm a guess of the token.
+    let secret_digest = values["objects"][format!("/v1/Secret/{ns}/apps")]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(secret_digest.starts_with("salted:"), "{secret_digest}");
+    let state = wd.state();
+    let sensitive = &state["values"]["root_module"]["resources"][0]["sensitive_values"];
+    assert_eq!(
+        sensitive["digest_salt"], true,
+        "the salt is sensitive: {sensitive}"
+    );
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "second plan must be empty:\n{plan}");
 

@@ -15,6 +15,23 @@ pub fn digest(object: &Value) -> String {
     format!("sha256:{hex}")
 }
 
+/// [`digest`] keyed by `salt` (HMAC-like: the salt, a separator, then the canonical JSON), for
+/// objects holding secrets: without the salt, which is kept out of plans and logs, a digest
+/// shown there cannot confirm a guess of the secret offline. Prefixed `salted:` so the two
+/// kinds are never compared with each other.
+#[must_use]
+pub fn salted_digest(salt: &str, object: &Value) -> String {
+    let mut canonical = String::new();
+    write_canonical(object, &mut canonical);
+    let mut hasher = Sha256::new();
+    hasher.update(salt.as_bytes());
+    hasher.update([0]);
+    hasher.update(canonical.as_bytes());
+    let hash = hasher.finalize();
+    let hex: String = hash.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("salted:{hex}")
+}
+
 fn write_canonical(v: &Value, out: &mut String) {
     match v {
         Value::Object(map) => {

@@ -13,7 +13,7 @@ use crate::config::Shared;
 use crate::error::engine_diagnostic;
 use crate::render;
 use async_trait::async_trait;
-use engine::inventory::{as_stored, differing_paths, digest, project};
+use engine::inventory::{as_stored, differing_paths, digest, project, salted_digest};
 use engine::{Claim, Deadline, Engine, ObjectRef};
 use kube::api::DynamicObject;
 use std::collections::BTreeMap;
@@ -30,6 +30,49 @@ use tfplugin::{
 
 /// How long a plan may spend looking at the cluster for objects it would adopt or take over.
 const PREVIEW_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The computed attribute holding the salt of Secret digests (see [`object_digest`]).
+pub const DIGEST_SALT: &str = "digest_salt";
+
+/// The inventory digest of an object: salted for Secrets, whose digests would otherwise let
+/// anyone who reads a plan test guesses of their values.
+fn object_digest(r: &ObjectRef, salt: &str, stored: &serde_json::Value) -> String {
+    if r.group.is_empty() && r.kind == "Secret" {
+        salted_digest(salt, stored)
+    } else {
+        digest(stored)
+    }
+}
+
+/// Keeps the salt `value` or the prior state has, or makes a new one (16 random bytes, hex).
+fn ensure_salt(value: &mut Value, prior: Option<&Value>) {
+    let known = |v: &Value| {
+        v.get(DIGEST_SALT)
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let salt = known(value)
+        .or_else(|| prior.and_then(known))
+        .unwrap_or_else(new_salt);
+    if let Value::Object(map) = value {
+        map.insert(DIGEST_SALT.to_owned(), Value::string(salt));
+    }
+}
+
+fn new_salt() -> String {
+    use std::io::Read as _;
+    let mut bytes = [0u8; 16];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        // No urandom: the clock and the process still make the salt unique per instance.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes[..16].copy_from_slice(&(nanos ^ u128::from(std::process::id())).to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// How long each operation may wait when `timeouts` leaves it unset.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -161,6 +204,10 @@ fn common_attributes<R: FluxResource>() -> Vec<Attribute> {
                  managers' fields become this resource's, and destroy deletes them as if it had \
                  created them. Without it such objects are an error. Objects no one claims are adopted \
                  either way and left in place on destroy.",
+        ),
+        Attribute::string(DIGEST_SALT).computed().sensitive().describe(
+            "Random salt of the digests of Secrets in `objects`, made at create: a digest shown in a plan \
+                 or a CI log cannot confirm a guess of a secret without it.",
         ),
         Attribute::string("id").computed().describe("`namespace/name`."),
         objects_attribute(),
@@ -371,13 +418,14 @@ impl<R: FluxResource> Managed<R> {
             self.record_config(&mut objects, record, &common, value);
         }
         ownership::mark(&mut objects, &Self::owner(&common));
+        let salt = value.get(DIGEST_SALT).as_str().unwrap_or_default().to_owned();
         let mut digests = BTreeMap::new();
         let mut desired = BTreeMap::new();
         for o in &objects {
             let key = ObjectRef::of(o).key();
             let mut stored = as_stored(&render::to_json(o));
             secrets::mask(&mut stored);
-            digests.insert(key.clone(), digest(&stored));
+            digests.insert(key.clone(), object_digest(&ObjectRef::of(o), &salt, &stored));
             desired.insert(key, stored);
         }
         Some((
@@ -702,6 +750,7 @@ impl<R: FluxResource> Managed<R> {
             .map(|p| string_map(p.get("objects")))
             .unwrap_or_default();
         let mut planned = req.planned.clone();
+        ensure_salt(&mut planned, req.prior.as_ref());
         let ctx = Context {
             phase: Phase::Apply,
             prior: req.prior.as_ref(),
@@ -914,6 +963,20 @@ impl<R: FluxResource> Resource for Managed<R> {
 
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
         let mut planned = req.planned;
+        // The salt is made at apply (a plan is made twice, and must not change): until then the
+        // digests of Secrets are known only after apply.
+        let salt = req.prior.as_ref().and_then(|p| {
+            p.get(DIGEST_SALT)
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        });
+        if let Value::Object(map) = &mut planned {
+            map.insert(
+                DIGEST_SALT.to_owned(),
+                salt.clone().map_or_else(Value::unknown, Value::string),
+            );
+        }
         let mut diags = Diagnostics::new();
         let rendered = if self.inputs_known(&planned) {
             let ctx = Context {
@@ -956,7 +1019,15 @@ impl<R: FluxResource> Resource for Managed<R> {
                     .await;
                     let mut objects = rendered.digests.clone();
                     objects.extend(kept);
-                    map.insert("objects".into(), string_map_value(&objects));
+                    let mut objects = string_map_value(&objects);
+                    if let (None, Value::Map(entries)) = (&salt, &mut objects) {
+                        for (key, v) in entries.iter_mut() {
+                            if ObjectRef::parse(key).is_ok_and(|r| r.group.is_empty() && r.kind == "Secret") {
+                                *v = Value::unknown();
+                            }
+                        }
+                    }
+                    map.insert("objects".into(), objects);
                     map.insert("id".into(), Value::string(id));
                 }
                 // Unknown inputs (or a failure, reported in diags): what the provider computes
@@ -966,7 +1037,7 @@ impl<R: FluxResource> Resource for Managed<R> {
                         .schema
                         .attributes
                         .iter()
-                        .filter(|a| a.computed && !a.optional && a.name != "id")
+                        .filter(|a| a.computed && !a.optional && a.name != "id" && a.name != DIGEST_SALT)
                     {
                         map.insert(a.name.clone(), Value::unknown());
                     }
@@ -1038,6 +1109,9 @@ impl<R: FluxResource> Resource for Managed<R> {
         };
         // The rendering also fills computed attributes an import left empty.
         let mut refreshed = state.clone();
+        ensure_salt(&mut refreshed, None);
+        let salt = refreshed.get(DIGEST_SALT).as_str().unwrap_or_default().to_owned();
+        let salt = salt.as_str();
         let Some((common, rendered)) = self.render(&mut refreshed, None, &ctx, &mut diags).await else {
             // Without the rendering, drift cannot be told; keep the state and say why.
             let mut warnings = Diagnostics::new();
@@ -1083,7 +1157,7 @@ impl<R: FluxResource> Resource for Managed<R> {
                         // write-only keys either.
                         Some(desired) => {
                             let p = project(desired, &render::to_json(&live));
-                            let d = digest(&p);
+                            let d = object_digest(&r, salt, &p);
                             projected = Some(p);
                             d
                         }
@@ -1214,6 +1288,7 @@ impl<R: FluxResource> Resource for Managed<R> {
         state.insert("namespace".into(), Value::string(namespace));
         state.insert("id".into(), Value::string(id));
         state.insert("objects".into(), Value::Map(BTreeMap::new()));
+        state.insert(DIGEST_SALT.into(), Value::string(new_salt()));
         state.extend(attrs);
         ReadResponse {
             state: Some(Value::Object(state)),
@@ -1279,4 +1354,43 @@ pub async fn read_for_import(engine: &Engine, key: String) -> Result<Option<Dyna
 #[must_use]
 pub fn import_error(what: String) -> Diagnostic {
     Diagnostic::error("Cannot import", what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_digests_are_salted_and_other_digests_are_not() {
+        let secret = ObjectRef::parse("/v1/Secret/ns/git").unwrap();
+        let map = ObjectRef::parse("/v1/ConfigMap/ns/git").unwrap();
+        let stored = serde_json::json!({"data": {"password": "aHVudGVyMg=="}});
+        let (a, b) = (new_salt(), new_salt());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b, "every instance gets its own salt");
+        let salted = object_digest(&secret, &a, &stored);
+        assert!(salted.starts_with("salted:"));
+        assert_ne!(
+            salted,
+            object_digest(&secret, &b, &stored),
+            "another salt, another digest"
+        );
+        assert_ne!(
+            salted.trim_start_matches("salted:"),
+            digest(&stored).trim_start_matches("sha256:"),
+            "the unsalted digest (what a guess would give) is not what the plan shows"
+        );
+        assert_eq!(object_digest(&secret, &a, &stored), salted, "stable for one salt");
+        assert_eq!(object_digest(&map, &a, &stored), digest(&stored));
+    }
+
+    #[test]
+    fn a_salt_is_kept_once_made() {
+        let mut fresh = Value::Object(BTreeMap::new());
+        ensure_salt(&mut fresh, None);
+        let made = fresh.get(DIGEST_SALT).as_str().unwrap().to_owned();
+        let mut next = Value::Object(BTreeMap::from([(DIGEST_SALT.to_owned(), Value::unknown())]));
+        ensure_salt(&mut next, Some(&fresh));
+        assert_eq!(next.get(DIGEST_SALT).as_str(), Some(made.as_str()));
+    }
 }
