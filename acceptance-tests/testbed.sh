@@ -237,6 +237,8 @@ cmd_start() {
   for b in "$ETCD" "$APISERVER" "$KCM"; do [ -x "$b" ] || { log "missing $b: run 'testbed.sh build' first"; exit 1; }; done
   gen_pki "$dir/pki"
   printf 'ETCD_PORT=%s\nPEER_PORT=%s\nAPI_PORT=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" >"$dir/ports"
+  # Extra kube-apiserver flags (a token webhook for a test), kept for `revive`.
+  printf '%s' "${APISERVER_EXTRA_ARGS:-}" >"$dir/apiserver-args"
   start_etcd "$dir"
   start_apiserver "$dir"
   start_kcm "$dir"
@@ -280,6 +282,7 @@ start_apiserver() {
     --service-account-issuer="https://127.0.0.1:$API_PORT/" \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --enable-priority-and-fairness=false \
+    $(cat "$dir/apiserver-args" 2>/dev/null) \
     >>"$dir/logs/kube-apiserver.log" 2>&1 &
   echo $! >"$dir/kube-apiserver.pid"
   write_kubeconfig "$dir" "https://127.0.0.1:$API_PORT"

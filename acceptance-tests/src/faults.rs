@@ -47,17 +47,52 @@ impl ControlPlane {
     /// When it does not start.
     #[must_use]
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts one whose kube-apiserver gets `extra_args` too (kept when it is revived).
+    ///
+    /// # Panics
+    /// When it does not start.
+    #[must_use]
+    pub fn start_with(extra_args: &[String]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("flux-faults-")
             .tempdir()
             .expect("tempdir");
         let path = dir.path().display().to_string();
+        let started = Command::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed.sh"))
+            .args(["start", &path])
+            .env("WATCH_PID", std::process::id().to_string())
+            .env("APISERVER_EXTRA_ARGS", extra_args.join(" "))
+            .status()
+            .is_ok_and(|s| s.success());
         assert!(
-            testbed(&["start", &path]),
+            started,
             "private control plane did not start; logs in {path}/logs"
         );
         let kubeconfig = dir.path().join("kubeconfig");
         Self { dir, kubeconfig }
+    }
+
+    /// Its API server URL.
+    ///
+    /// # Panics
+    /// When its env file cannot be read.
+    #[must_use]
+    pub fn host(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("env"))
+            .expect("env file")
+            .lines()
+            .find_map(|l| l.strip_prefix("KUBE_HOST=").map(str::to_owned))
+            .expect("KUBE_HOST")
+    }
+
+    /// The directory holding its pki (`pki/ca.crt`), logs and kubeconfig.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// Kills `component` at once (SIGKILL).

@@ -310,13 +310,20 @@ impl StandIn {
     /// Starts reporting every Flux object in `namespaces` Ready.
     #[must_use]
     pub fn start(bed: &'static Bed, namespaces: &[&str]) -> Self {
+        Self::start_on(bed.kubeconfig.clone(), namespaces, Verdict::ready())
+    }
+
+    /// Starts reporting `verdict` for every Flux object in `namespaces` of the cluster of
+    /// `kubeconfig` (a private control plane).
+    #[must_use]
+    pub fn start_on(kubeconfig: std::path::PathBuf, namespaces: &[&str], verdict: Verdict) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let verdict = Arc::new(Mutex::new(Verdict::ready()));
+        let verdict = Arc::new(Mutex::new(verdict));
         let namespaces: Vec<String> = namespaces.iter().map(|s| (*s).to_owned()).collect();
         let thread = {
             let (stop, verdict) = (stop.clone(), verdict.clone());
             std::thread::spawn(move || {
-                let cluster = Cluster::new(bed);
+                let cluster = Cluster::for_kubeconfig(&kubeconfig);
                 while !stop.load(Ordering::Relaxed) {
                     let v = verdict.lock().unwrap().clone();
                     for ns in &namespaces {

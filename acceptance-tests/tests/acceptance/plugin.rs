@@ -170,3 +170,111 @@ fn tokens_and_client_keys_never_reach_the_logs() {
         );
     }
 }
+
+/// An exec plugin's token that lives 5 seconds, and an apply that waits 20: the provider runs
+/// the plugin again before each token expires, so the wait keeps working. The API server of a
+/// private control plane authenticates tokens through a webhook that refuses any token older
+/// than 5 seconds.
+#[test]
+fn exec_credentials_are_renewed_during_a_long_wait() {
+    use acceptance_tests::faults::ControlPlane;
+    use acceptance_tests::flux::{StandIn, Verdict};
+    let bed = bed();
+    let wd = WorkDir::new(bed, "exec-renewal");
+    let port_file = wd.file("webhook-port");
+    let mut webhook = std::process::Command::new("python3")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("token-webhook.py"))
+        .arg(&port_file)
+        .arg("5000")
+        .spawn()
+        .expect("token webhook");
+    let mut port = String::new();
+    for _ in 0..100 {
+        port = std::fs::read_to_string(&port_file).unwrap_or_default();
+        if !port.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let webhook_config = wd.file("webhook.kubeconfig");
+    std::fs::write(
+        &webhook_config,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: webhook\n  cluster:\n    server: http://127.0.0.1:{port}/\n\
+             users:\n- name: apiserver\n  user: {{}}\ncontexts:\n- name: webhook\n  context:\n    cluster: webhook\n    \
+             user: apiserver\ncurrent-context: webhook\n"
+        ),
+    )
+    .unwrap();
+    let plane = ControlPlane::start_with(&[
+        format!(
+            "--authentication-token-webhook-config-file={}",
+            webhook_config.display()
+        ),
+        "--authentication-token-webhook-cache-ttl=0s".to_owned(),
+        "--authentication-token-webhook-version=v1".to_owned(),
+    ]);
+    let cluster = Cluster::for_kubeconfig(&plane.kubeconfig);
+    acceptance_tests::flux::install_crds(&cluster);
+    cluster.create(
+        NAMESPACE,
+        None,
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "renewal"}}),
+    );
+    let flux = StandIn::start_on(
+        plane.kubeconfig.clone(),
+        &["renewal"],
+        Verdict::failed("Progressing", "stand-in: not ready for 20 seconds"),
+    );
+
+    let calls = wd.file("calls");
+    wd.write(
+        "credentials.py",
+        &format!(
+            "#!/usr/bin/env python3\nimport json, time, datetime\nopen({calls:?}, 'a').write('call\\n')\n\
+             now = time.time()\n\
+             expires = datetime.datetime.fromtimestamp(now + 5, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')\n\
+             print(json.dumps({{'apiVersion': 'client.authentication.k8s.io/v1', 'kind': 'ExecCredential',\n\
+             'status': {{'token': 'tok-%d' % int(now * 1000), 'expirationTimestamp': expires}}}}))\n",
+            calls = calls.display().to_string(),
+        ),
+    );
+    let kubernetes = format!(
+        "{{\n    host = \"{host}\"\n    cluster_ca_certificate = file(\"{ca}\")\n    exec = {{\n      \
+         api_version = \"client.authentication.k8s.io/v1\"\n      command = \"python3\"\n      \
+         args = [\"{script}\"]\n    }}\n  }}",
+        host = plane.host(),
+        ca = plane.dir().join("pki/ca.crt").display(),
+        script = wd.file("credentials.py").display(),
+    );
+    wd.main_tf_with_kubernetes(
+        &kubernetes,
+        "resource \"flux_git_sync\" \"app\" {\n  name      = \"app\"\n  namespace = \"renewal\"\n  git = {\n    \
+         url  = \"https://git.example.com/org/repo.git\"\n    path = \"./deploy\"\n  }\n  timeouts {\n    \
+         create = \"90s\"\n  }\n}\n",
+    );
+    let child = wd
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tofu apply");
+    std::thread::sleep(std::time::Duration::from_secs(20));
+    flux.set(Verdict::ready());
+    let out = child.wait_with_output().expect("tofu apply");
+    let _ = webhook.kill();
+    assert!(
+        out.status.success(),
+        "the apply outlives its 5-second tokens:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = std::fs::read_to_string(&calls)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert!(
+        runs >= 5,
+        "the plugin ran again before each token expired: {runs} runs"
+    );
+}

@@ -68,6 +68,12 @@ pub enum Error {
         /// Its own message.
         message: String,
     },
+    /// Expiring credentials could not be renewed (an exec plugin failed).
+    #[error("failed to renew the cluster credentials: {message}")]
+    Credentials {
+        /// Why.
+        message: String,
+    },
     /// The CLI asked the provider to stop.
     #[error("cancelled: the CLI asked the provider to stop")]
     Cancelled,

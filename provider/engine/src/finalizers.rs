@@ -36,7 +36,8 @@ impl Engine {
                 continue;
             };
             let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
-            let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
+            let client = self.client().await?;
+            let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
             let mut continue_token: Option<String> = None;
             loop {
                 let mut params = ListParams::default().limit(PAGE);
@@ -68,7 +69,7 @@ impl Engine {
                         name: item.metadata.name.clone().unwrap_or_default(),
                     };
                     let namespaced = match &item.metadata.namespace {
-                        Some(ns) => Api::<DynamicObject>::namespaced_with(self.client.clone(), ns, &ar),
+                        Some(ns) => Api::<DynamicObject>::namespaced_with(self.client().await?, ns, &ar),
                         None => api.clone(),
                     };
                     let patch = serde_json::json!({"metadata": {"finalizers": null}});

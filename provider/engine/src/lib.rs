@@ -24,6 +24,7 @@ pub use object::ObjectRef;
 pub use ownership::Claim;
 pub use wait::{Readiness, readiness};
 
+use futures::future::BoxFuture;
 use kube::api::{Api, DynamicObject};
 use kube::core::ApiResource;
 use kube::{Client, discovery};
@@ -31,7 +32,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -103,9 +104,38 @@ impl Deadline {
 /// Discovered API resources and their scope, by (group, version, kind).
 type DiscoveryCache = HashMap<(String, String, String), (ApiResource, bool)>;
 
+/// Makes a new client when the credentials of the current one are about to expire (an exec
+/// plugin's short-lived token), with the new credentials' expiry.
+pub type Renew = Box<
+    dyn Fn() -> BoxFuture<'static, std::result::Result<(Client, Option<SystemTime>), String>> + Send + Sync,
+>;
+
+/// Expiring credentials and how to renew them.
+struct Renewal {
+    renew: Renew,
+    /// When the current credentials were obtained, and when they expire.
+    window: Mutex<(SystemTime, Option<SystemTime>)>,
+    /// One renewal at a time.
+    running: tokio::sync::Mutex<()>,
+}
+
+impl Renewal {
+    /// Credentials are renewed a minute before they expire, or after two thirds of their life
+    /// when they live less than three minutes (a 5-second token is renewed after 3.3 s).
+    fn due(&self) -> bool {
+        let Ok((obtained, Some(expires))) = self.window.lock().map(|w| *w) else {
+            return false;
+        };
+        let life = expires.duration_since(obtained).unwrap_or_default();
+        let renew_at = (expires - Duration::from_secs(60).min(life / 3)).max(obtained);
+        SystemTime::now() >= renew_at
+    }
+}
+
 /// The apply engine for one cluster and one field manager.
 pub struct Engine {
-    client: Client,
+    client: std::sync::RwLock<Client>,
+    renewal: Option<Renewal>,
     field_manager: String,
     host: String,
     discovered: Mutex<DiscoveryCache>,
@@ -118,12 +148,52 @@ impl Engine {
     #[must_use]
     pub fn new(client: Client, field_manager: impl Into<String>, host: impl Into<String>) -> Self {
         Self {
-            client,
+            client: std::sync::RwLock::new(client),
+            renewal: None,
             field_manager: field_manager.into(),
             host: host.into(),
             discovered: Mutex::default(),
             requests: AtomicUsize::new(0),
         }
+    }
+
+    /// Renews the client with `renew` while an operation runs, before credentials that expire
+    /// at `expires` do: a wait longer than an exec plugin's token lifetime keeps working.
+    #[must_use]
+    pub fn with_renewal(mut self, expires: Option<SystemTime>, renew: Renew) -> Self {
+        self.renewal = Some(Renewal {
+            renew,
+            window: Mutex::new((SystemTime::now(), expires)),
+            running: tokio::sync::Mutex::new(()),
+        });
+        self
+    }
+
+    /// The client, renewed first when its credentials are about to expire.
+    async fn client(&self) -> Result<Client> {
+        if let Some(renewal) = &self.renewal
+            && renewal.due()
+        {
+            let _one = renewal.running.lock().await;
+            if renewal.due() {
+                let (client, expires) = (renewal.renew)()
+                    .await
+                    .map_err(|message| Error::Credentials { message })?;
+                tracing::debug!(?expires, "renewed the cluster credentials");
+                if let Ok(mut c) = self.client.write() {
+                    *c = client;
+                }
+                if let Ok(mut w) = renewal.window.lock() {
+                    *w = (SystemTime::now(), expires);
+                }
+            }
+        }
+        self.client
+            .read()
+            .map(|c| c.clone())
+            .map_err(|_| Error::Credentials {
+                message: "the client lock is poisoned".to_owned(),
+            })
     }
 
     /// How many API requests this engine has made (for benchmarks and debug logs).
@@ -153,7 +223,8 @@ impl Engine {
             return Ok(found);
         }
         self.count();
-        let (ar, caps) = discovery::pinned_kind(&self.client, &r.gvk())
+        let client = self.client().await?;
+        let (ar, caps) = discovery::pinned_kind(&client, &r.gvk())
             .await
             .map_err(|e| match e {
                 kube::Error::Api(status) => Error::Discovery {
@@ -177,10 +248,11 @@ impl Engine {
 
     async fn api(&self, r: &ObjectRef) -> Result<Api<DynamicObject>> {
         let (ar, namespaced) = self.resolve(r).await?;
+        let client = self.client().await?;
         Ok(if namespaced && !r.namespace.is_empty() {
-            Api::namespaced_with(self.client.clone(), &r.namespace, &ar)
+            Api::namespaced_with(client, &r.namespace, &ar)
         } else {
-            Api::all_with(self.client.clone(), &ar)
+            Api::all_with(client, &ar)
         })
     }
 

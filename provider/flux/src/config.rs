@@ -450,6 +450,32 @@ async fn build_engine(
     settings: KubernetesSettings,
     field_manager: String,
 ) -> Result<(Engine, Option<SystemTime>), Diagnostic> {
+    let (client, host, expires) = build_client(settings.clone()).await?;
+    let mut engine = Engine::new(client, field_manager, host.trim_end_matches('/'));
+    if expires.is_some() {
+        // An exec plugin's credential can expire during one long operation (a wait): the
+        // engine runs the plugin again before it does.
+        engine = engine.with_renewal(
+            expires,
+            Box::new(move || {
+                let settings = settings.clone();
+                Box::pin(async move {
+                    build_client(settings)
+                        .await
+                        .map(|(client, _, expires)| (client, expires))
+                        .map_err(|d| d.detail)
+                })
+            }),
+        );
+    }
+    Ok((engine, expires))
+}
+
+/// A Kubernetes client for `settings`, running the exec plugin (once) if there is one; with
+/// the server's URL and when the plugin's credential expires.
+async fn build_client(
+    settings: KubernetesSettings,
+) -> Result<(kube::Client, String, Option<SystemTime>), Diagnostic> {
     let fail = |detail: String| Diagnostic::error("Cannot configure the Kubernetes client", detail);
     let mut config = match settings.kubeconfig().map_err(fail)? {
         Some(kc) => {
@@ -481,10 +507,7 @@ async fn build_engine(
     }
     let client =
         kube::Client::try_from(config).map_err(|e| fail(format!("connecting to {host}: {}", chain(&e))))?;
-    Ok((
-        Engine::new(client, field_manager, host.trim_end_matches('/')),
-        expires,
-    ))
+    Ok((client, host, expires))
 }
 
 #[cfg(test)]

@@ -755,10 +755,29 @@ impl<R: FluxResource> Managed<R> {
             phase: Phase::Apply,
             prior: req.prior.as_ref(),
         };
-        let Some((common, mut rendered)) = self
-            .render(&mut planned, Some(&req.config), &ctx, &mut diags)
-            .await
-        else {
+        // The operation's deadline starts now: resolving the Flux distribution is part of it.
+        let bounds = Common::from_value(&planned);
+        let timeout = if req.prior.is_some() {
+            bounds.update_timeout
+        } else {
+            bounds.create_timeout
+        };
+        let deadline = Deadline::after(timeout, req.stop.clone());
+        let rendering = tokio::select! {
+            rendered = self.render(&mut planned, Some(&req.config), &ctx, &mut diags) => rendered,
+            () = tokio::time::sleep_until(deadline.at) => {
+                diags.push(Diagnostic::error(
+                    format!("Timed out during {operation}"),
+                    format!("Rendering (resolving the Flux distribution) did not finish within {timeout:?}."),
+                ));
+                None
+            }
+            () = req.stop.cancelled() => {
+                diags.push(engine_diagnostic(operation, &engine::Error::Cancelled));
+                None
+            }
+        };
+        let Some((common, mut rendered)) = rendering else {
             return ApplyResponse {
                 state: req.prior.clone(),
                 diagnostics: diags,
@@ -766,12 +785,6 @@ impl<R: FluxResource> Managed<R> {
         };
         let owner = Self::owner(&common);
         let kept = Self::kept(&prior_objects, &rendered);
-        let timeout = if req.prior.is_some() {
-            common.update_timeout
-        } else {
-            common.create_timeout
-        };
-        let deadline = Deadline::after(timeout, req.stop.clone());
         let state_with = |objects: &BTreeMap<String, String>| {
             let mut state = planned.clone();
             if let Value::Object(map) = &mut state {
