@@ -182,12 +182,22 @@ fn exec_credentials_are_renewed_during_a_long_wait() {
     let bed = bed();
     let wd = WorkDir::new(bed, "exec-renewal");
     let port_file = wd.file("webhook-port");
-    let mut webhook = std::process::Command::new("python3")
-        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("token-webhook.py"))
-        .arg(&port_file)
-        .arg("5000")
-        .spawn()
-        .expect("token webhook");
+    /// Stops the webhook when the test ends, passed or not.
+    struct Webhook(std::process::Child);
+    impl Drop for Webhook {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _webhook = Webhook(
+        std::process::Command::new("python3")
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("token-webhook.py"))
+            .arg(&port_file)
+            .arg("5000")
+            .spawn()
+            .expect("token webhook"),
+    );
     let mut port = String::new();
     for _ in 0..100 {
         port = std::fs::read_to_string(&port_file).unwrap_or_default();
@@ -262,7 +272,6 @@ fn exec_credentials_are_renewed_during_a_long_wait() {
     std::thread::sleep(std::time::Duration::from_secs(20));
     flux.set(Verdict::ready());
     let out = child.wait_with_output().expect("tofu apply");
-    let _ = webhook.kill();
     assert!(
         out.status.success(),
         "the apply outlives its 5-second tokens:\n{}\n{}",
