@@ -239,7 +239,7 @@ fn install_upgrade_prune_and_safe_uninstall() {
         &registry,
         "flux-manifests",
         ns,
-        "  version = \"2.8.0\"\n  timeouts {\n    delete = \"20s\"\n  }",
+        "  version = \"2.8.0\"\n  timeouts {\n    delete = \"40s\"\n  }",
     ));
     let plan = wd.ok(&["plan", "-no-color"]);
     assert!(
@@ -255,19 +255,22 @@ fn install_upgrade_prune_and_safe_uninstall() {
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "{plan}");
 
-    // What Flux would have left behind: a Kustomization holding Flux's finalizer (which nothing
-    // removes once the controllers are gone), and a workload it deployed elsewhere.
-    cluster.create(
-        (
-            "kustomize.toolkit.fluxcd.io/v1",
-            "Kustomization",
-            "kustomizations",
-        ),
-        Some(ns),
-        serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-            "metadata": {"name": "apps", "namespace": ns, "finalizers": ["finalizers.fluxcd.io"]},
-            "spec": {"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "x"}}}),
-    );
+    // What Flux would have left behind: Kustomizations holding Flux's finalizer (which nothing
+    // removes once the controllers are gone; more than one list page of them, 500), and a
+    // workload it deployed elsewhere.
+    for name in std::iter::once("apps".to_owned()).chain((0..510).map(|i| format!("apps-{i}"))) {
+        cluster.create(
+            (
+                "kustomize.toolkit.fluxcd.io/v1",
+                "Kustomization",
+                "kustomizations",
+            ),
+            Some(ns),
+            serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "metadata": {"name": name, "namespace": ns, "finalizers": ["finalizers.fluxcd.io"]},
+                "spec": {"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "x"}}}),
+        );
+    }
     cluster.create(
         ("v1", "ConfigMap", "configmaps"),
         Some("default"),
