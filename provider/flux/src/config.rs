@@ -70,9 +70,9 @@ pub fn provider_schema() -> Schema {
                         ],
                     )
                     .describe(
-                        "A credential plugin (`aws eks get-token`, `gke-gcloud-auth-plugin`, `kubelogin`); its \
-                         credentials are cached until they expire, and renewed before an operation when they expire \
-                         within a minute (not in the middle of one).",
+                        "A credential plugin (`aws eks get-token`, `gke-gcloud-auth-plugin`, `kubelogin`), run at \
+                         most 60 s; its credentials are cached and renewed before they expire, also in the middle of \
+                         a long operation (a minute before expiry, or after two thirds of a short-lived token's life).",
                     ),
                 ],
             )
