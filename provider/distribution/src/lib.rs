@@ -22,7 +22,7 @@ mod parse;
 #[cfg(test)]
 mod parse_tests;
 mod remote;
-#[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod version;
 
