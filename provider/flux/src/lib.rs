@@ -11,6 +11,7 @@ pub mod docs;
 pub mod error;
 #[cfg(test)]
 mod golden;
+mod measure;
 pub mod render;
 pub mod resources;
 

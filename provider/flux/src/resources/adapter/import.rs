@@ -1,0 +1,137 @@
+//! Importing: the configuration recorded on the instance's record object, the secrets read
+//! back from its Secrets, and a fresh salt.
+
+use super::Managed;
+use super::digests::new_salt;
+use crate::resources::{CONFIG_ANNOTATION, DIGEST_SALT, FluxResource, import_error, read_for_import};
+use engine::Engine;
+use std::collections::BTreeMap;
+use tfplugin::cty::Value;
+use tfplugin::{Diagnostic, Diagnostics, ReadResponse};
+
+impl<R: FluxResource> Managed<R> {
+    /// The attributes recorded in the [`CONFIG_ANNOTATION`] of an instance being imported.
+    pub(super) async fn read_record(
+        &self,
+        engine: &Engine,
+        record: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        let key = format!("{record}/{namespace}/{name}");
+        let object = read_for_import(engine, key.clone()).await?.ok_or_else(|| {
+            import_error(format!(
+                "no {} {namespace}/{name}",
+                record.rsplit('/').next().unwrap_or(record)
+            ))
+        })?;
+        let text = object
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(CONFIG_ANNOTATION))
+            .ok_or_else(|| {
+                import_error(format!(
+                    "{key} has no {CONFIG_ANNOTATION} annotation: it was not applied by this provider"
+                ))
+            })?;
+        let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            import_error(format!(
+                "the {CONFIG_ANNOTATION} annotation of {key} is not JSON: {e}"
+            ))
+        })?;
+        let mut attrs = BTreeMap::new();
+        for (attribute, pointer) in R::RECORDED_IN_SPEC {
+            if json.get(*attribute).is_none() {
+                let (ty, v) = match object.data.pointer(pointer) {
+                    Some(j) => tfplugin::cty::from_plain_json(j),
+                    None => (tfplugin::cty::Type::Dynamic, Value::Null),
+                };
+                attrs.insert((*attribute).to_owned(), Value::Dynamic(ty, Box::new(v)));
+            }
+        }
+        for a in self.schema.attributes.iter().filter(|a| a.optional || a.required) {
+            if let Some(j) = json.get(&a.name) {
+                let v = tfplugin::cty::json::decode(j, &a.value_type()).map_err(|e| {
+                    import_error(format!(
+                        "attribute {} recorded on {key} cannot be read: {e}",
+                        a.name
+                    ))
+                })?;
+                attrs.insert(a.name.clone(), v);
+            }
+        }
+        for b in &self.schema.blocks {
+            if let Some(v) = json
+                .get(&b.name)
+                .and_then(|j| tfplugin::cty::json::decode(j, &b.value_type()).ok())
+            {
+                attrs.insert(b.name.clone(), v);
+            }
+        }
+        Ok(attrs)
+    }
+
+    pub(super) async fn import_instance(&self, id: &str) -> ReadResponse {
+        let mut diags = Diagnostics::new();
+        let Some((namespace, name)) = id
+            .split_once('/')
+            .filter(|(ns, n)| !ns.is_empty() && !n.is_empty())
+        else {
+            diags.push(Diagnostic::error(
+                "Invalid import ID",
+                format!("Expected \"<namespace>/<name>\", got {id:?}."),
+            ));
+            return ReadResponse {
+                state: None,
+                diagnostics: diags,
+            };
+        };
+        let Some(engine) = self.engine(&mut diags).await else {
+            return ReadResponse {
+                state: None,
+                diagnostics: diags,
+            };
+        };
+        let recorded = match R::CONFIG_RECORD {
+            Some(record) => match self.read_record(&engine, record, namespace, name).await {
+                Ok(attrs) => attrs,
+                Err(d) => {
+                    diags.push(d);
+                    return ReadResponse {
+                        state: None,
+                        diagnostics: diags,
+                    };
+                }
+            },
+            None => BTreeMap::new(),
+        };
+        let attrs = match R::import(&engine, namespace, name, recorded).await {
+            Ok(attrs) => attrs,
+            Err(d) => {
+                diags.push(d);
+                return ReadResponse {
+                    state: None,
+                    diagnostics: diags,
+                };
+            }
+        };
+        let mut state: BTreeMap<String, Value> = self
+            .schema
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.default.clone().unwrap_or(Value::Null)))
+            .collect();
+        state.insert("timeouts".into(), Value::Null);
+        state.insert("name".into(), Value::string(name));
+        state.insert("namespace".into(), Value::string(namespace));
+        state.insert("id".into(), Value::string(id));
+        state.insert("objects".into(), Value::Map(BTreeMap::new()));
+        state.insert(DIGEST_SALT.into(), Value::string(new_salt()));
+        state.extend(attrs);
+        ReadResponse {
+            state: Some(Value::Object(state)),
+            diagnostics: diags,
+        }
+    }
+}
