@@ -160,7 +160,9 @@ pub fn project(desired: &Value, live: &Value) -> Value {
         (Value::Array(d), Value::Array(l)) if d.len() == l.len() => {
             Value::Array(d.iter().zip(l).map(|(dv, lv)| project(dv, lv)).collect())
         }
-        (Value::String(d), Value::String(l)) if d != l && quantities_equal(d, l) => Value::String(d.clone()),
+        (Value::String(d), Value::String(l)) if d != l && crate::quantity::equal(d, l) => {
+            Value::String(d.clone())
+        }
         (Value::Number(d), Value::Number(l)) if d.as_f64() == l.as_f64() => Value::Number(d.clone()),
         _ => live.clone(),
     }
@@ -176,47 +178,6 @@ fn is_zero(v: &Value) -> bool {
         Value::Object(o) => o.is_empty(),
         Value::Null => true,
     }
-}
-
-/// Whether two strings are the same Kubernetes quantity written differently (`"1000m"` and
-/// `"1"`, `"1024Mi"` and `"1Gi"`), which the server normalises.
-fn quantities_equal(a: &str, b: &str) -> bool {
-    match (quantity_value(a), quantity_value(b)) {
-        (Some(x), Some(y)) => (x - y).abs() <= f64::EPSILON * x.abs().max(y.abs()).max(1.0),
-        _ => false,
-    }
-}
-
-fn quantity_value(s: &str) -> Option<f64> {
-    const SUFFIXES: &[(&str, f64)] = &[
-        ("Ki", 1024.0),
-        ("Mi", 1_048_576.0),
-        ("Gi", 1_073_741_824.0),
-        ("Ti", 1_099_511_627_776.0),
-        ("Pi", 1_125_899_906_842_624.0),
-        ("Ei", 1_152_921_504_606_846_976.0),
-        ("n", 1e-9),
-        ("u", 1e-6),
-        ("m", 1e-3),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    let first = s.chars().next()?;
-    if !(first.is_ascii_digit() || first == '.' || first == '+' || first == '-') {
-        return None;
-    }
-    for (suffix, scale) in SUFFIXES {
-        if let Some(number) = s.strip_suffix(suffix)
-            && let Ok(n) = number.parse::<f64>()
-        {
-            return Some(n * scale);
-        }
-    }
-    s.parse::<f64>().ok()
 }
 
 #[cfg(test)]
@@ -288,9 +249,9 @@ mod tests {
 
     #[test]
     fn quantities() {
-        assert!(quantities_equal("1000m", "1"));
-        assert!(quantities_equal("1024Mi", "1Gi"));
-        assert!(!quantities_equal("1Gi", "1G"));
-        assert!(!quantities_equal("abc", "abc "));
+        assert!(crate::quantity::equal("1000m", "1"));
+        assert!(crate::quantity::equal("1024Mi", "1Gi"));
+        assert!(!crate::quantity::equal("1Gi", "1G"));
+        assert!(!crate::quantity::equal("abc", "abc "));
     }
 }

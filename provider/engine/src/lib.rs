@@ -16,6 +16,7 @@ mod finalizers;
 pub mod inventory;
 pub mod object;
 pub mod ownership;
+pub mod quantity;
 mod wait;
 
 pub use apply::ApplyFailure;

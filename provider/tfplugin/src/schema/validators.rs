@@ -292,15 +292,6 @@ pub fn semver_constraint() -> Matches {
     )
 }
 
-/// Accepts a Kubernetes resource quantity (`"100m"`, `"64Mi"`, `"1.5"`, `"2e3"`).
-#[must_use]
-pub fn quantity() -> Matches {
-    matches(
-        r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$",
-        "a Kubernetes quantity such as \"100m\", \"64Mi\" or \"2\"",
-    )
-}
-
 /// Accepts whole numbers of at least `min`.
 #[must_use]
 pub fn int_at_least(min: i64) -> IntAtLeast {
@@ -396,9 +387,6 @@ mod tests {
             ("duration frac", &duration(), Value::string("1.5s"), true),
             ("duration bad", &duration(), Value::string("5 minutes"), false),
             ("duration no unit", &duration(), Value::string("5"), false),
-            ("quantity ok", &quantity(), Value::string("64Mi"), true),
-            ("quantity milli", &quantity(), Value::string("100m"), true),
-            ("quantity bad", &quantity(), Value::string("64MB"), false),
             (
                 "int ok",
                 &int_at_least(0),

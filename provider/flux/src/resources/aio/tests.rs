@@ -1,11 +1,11 @@
 //! Tests of the `flux_aio` schema, settings, validation and rendering.
 
-use super::validate::parse_quantity;
 use super::*;
 use crate::golden::assert_golden;
 use crate::render::{to_json, to_yaml};
 use crate::resources::{Common, DEFAULT_TIMEOUT};
 use distribution::Distribution;
+use engine::quantity::parse as parse_quantity;
 use kube::api::DynamicObject;
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -158,7 +158,7 @@ fn check_resources(
         if timoni && !(timoni_format(which, &req) && timoni_format(which, &lim)) {
             continue;
         }
-        let (Some(r), Some(l)) = (parse_quantity(&req), parse_quantity(&lim)) else {
+        let (Some(r), Some(l)) = (engine::quantity::parse(&req), engine::quantity::parse(&lim)) else {
             continue;
         };
         if r > l {
@@ -191,38 +191,6 @@ fn timoni_format(which: &str, q: &str) -> bool {
         _ => q.strip_suffix("Mi").or_else(|| q.strip_suffix("Gi")),
     };
     digits.is_some_and(|d| !d.is_empty() && !d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// The value of a Kubernetes quantity (`100m` → 0.1, `64Mi` → 67108864, `1e3` → 1000).
-#[must_use]
-pub(super) fn parse_quantity(s: &str) -> Option<f64> {
-    let s = s.strip_prefix('+').unwrap_or(s);
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (number, suffix) = s.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let scale = match suffix {
-        "" => 1.0,
-        "n" => 1e-9,
-        "u" => 1e-6,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024f64,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        e if e.starts_with(['e', 'E']) => 10f64.powi(e[1..].parse().ok()?),
-        _ => return None,
-    };
-    Some(number * scale)
 }
 
 /// The rules Kubernetes applies to each toleration, reported at the element's attribute.
