@@ -308,3 +308,87 @@ impl<R: FluxResource> Managed<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Shared;
+    use crate::resources::{Common, Context, schema};
+    use async_trait::async_trait;
+    use kube::api::DynamicObject;
+    use std::marker::PhantomData;
+    use tfplugin::schema::Attribute;
+
+    /// A resource whose settings never resolve, as a registry that accepts connections and
+    /// never answers would make the Flux distribution.
+    struct Hanging;
+
+    #[async_trait]
+    impl FluxResource for Hanging {
+        type Settings = ();
+        const TYPE_NAME: &'static str = "test_hanging";
+        const DESCRIPTION: &'static str = "";
+        const NAME_DESCRIPTION: &'static str = "";
+        const NAMESPACE_DESCRIPTION: &'static str = "";
+
+        fn attributes() -> Vec<Attribute> {
+            Vec::new()
+        }
+
+        async fn settings(_ctx: &Context<'_>, _value: &Value, _diags: &mut Diagnostics) -> Option<()> {
+            std::future::pending().await
+        }
+
+        fn render(_common: &Common, _settings: &(), _field_manager: &str) -> Vec<DynamicObject> {
+            Vec::new()
+        }
+
+        async fn import(
+            _engine: &Engine,
+            _namespace: &str,
+            _name: &str,
+            _recorded: BTreeMap<String, Value>,
+        ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+            Ok(BTreeMap::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn rendering_is_bounded_by_the_operations_deadline() {
+        let managed = Managed::<Hanging> {
+            shared: Arc::new(Shared::default()),
+            schema: schema::<Hanging>(),
+            _resource: PhantomData,
+        };
+        let value = Value::Object(BTreeMap::from([
+            ("name".to_owned(), Value::string("x")),
+            ("namespace".to_owned(), Value::string("y")),
+            (
+                "timeouts".to_owned(),
+                Value::Object(BTreeMap::from([("create".to_owned(), Value::string("1s"))])),
+            ),
+        ]));
+        let apply = managed.apply(
+            ApplyRequest {
+                config: value.clone(),
+                prior: None,
+                planned: value,
+                stop: tokio_util::sync::CancellationToken::new(),
+            },
+            "create",
+        );
+        // Without the bound the apply would wait for the settings forever.
+        let response = tokio::time::timeout(std::time::Duration::from_secs(5), apply)
+            .await
+            .expect("the apply returns at its 1 s deadline");
+        assert!(response.state.is_none(), "nothing applied, nothing in state");
+        let errors: Vec<&Diagnostic> = response.diagnostics.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].summary, "Timed out during create");
+        assert!(
+            errors[0].detail.contains("resolving the Flux distribution"),
+            "{}",
+            errors[0].detail
+        );
+    }
+}
