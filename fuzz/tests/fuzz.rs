@@ -9,7 +9,7 @@
 //!   `dynamic`); a value that decodes is encoded again, so the encoders see it too;
 //! * `distribution::parse_manifest_files` (YAML file contents) and `distribution::parse_layer`
 //!   (a tar+gzip layer);
-//! * `engine::quantity::parse`, `tfplugin::schema::validators::parse_go_duration` and the `duration()` and
+//! * `engine::quantity::parse`, `tfplugin::duration::parse_go` and the `duration()` and
 //!   `semver_constraint()` validators.
 //!
 //! The toolchain here is stable and there is no cargo-fuzz (which needs nightly and libFuzzer), so the
@@ -37,8 +37,9 @@ use cty::{Type, Value};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::{Config, TestRunner};
+use tfplugin::duration::{GO_MAX as GO_MAX_DURATION, parse_go as parse_go_duration};
 use tfplugin::schema::Validator;
-use tfplugin::schema::validators::{GO_MAX_DURATION, duration, parse_go_duration, semver_constraint};
+use tfplugin::schema::validators::{duration, semver_constraint};
 use tfplugin::{AttributePath, Diagnostics};
 
 /// Cases per target when `FUZZ_CASES` is not set.
@@ -1198,7 +1199,7 @@ const DURATION_ALPHABET: &[&str] = &[
 fn go_duration() {
     let validator = duration();
     fuzz(
-        "validators::parse_go_duration",
+        "duration::parse_go",
         validator_input(DURATION_ALPHABET, duration_shaped()),
         |s| {
             let parsed = parse_go_duration(&s);

@@ -6,7 +6,9 @@
 //! write-only nulling, replacement paths, and hclog-style logging on stderr. It knows nothing of
 //! any particular provider domain.
 
+pub mod decode;
 pub mod diag;
+pub mod duration;
 pub mod path;
 pub mod plugin;
 pub mod provider;

@@ -4,9 +4,11 @@ use super::FluxResource;
 use super::adapter::digests::DIGEST_SALT;
 use std::collections::BTreeMap;
 use std::time::Duration;
+use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
+use tfplugin::decode::{Decode, DecodeError, Field};
 use tfplugin::schema::Attribute;
-use tfplugin::schema::validators::{self, parse_go_duration};
+use tfplugin::schema::validators;
 
 /// How long each operation may wait when `timeouts` leaves it unset.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -34,32 +36,43 @@ pub struct Common {
     pub delete_timeout: Duration,
 }
 
-impl Common {
-    /// Decodes the common attributes of a wholly known value.
-    #[must_use]
-    pub fn from_value(v: &Value) -> Self {
-        let timeout = |op: &str| {
-            v.get("timeouts")
-                .get(op)
-                .as_str()
-                .and_then(parse_go_duration)
-                .unwrap_or(DEFAULT_TIMEOUT)
+impl Decode for Common {
+    /// Decodes the common attributes of a wholly known value; an operation without a
+    /// `timeouts` entry waits [`DEFAULT_TIMEOUT`] (a block has no schema default).
+    fn decode(v: &Field<'_>) -> Result<Self, DecodeError> {
+        let timeouts = v.attr("timeouts");
+        let timeout = |op: &str| -> Result<Duration, DecodeError> {
+            let given: Option<String> = timeouts.get(op)?;
+            Ok(given
+                .as_deref()
+                .and_then(tfplugin::duration::parse_go)
+                .unwrap_or(DEFAULT_TIMEOUT))
         };
-        Self {
-            name: v.get("name").as_str().unwrap_or_default().to_owned(),
-            namespace: v.get("namespace").as_str().unwrap_or_default().to_owned(),
-            labels: string_map(v.get("labels")),
-            annotations: string_map(v.get("annotations")),
-            wait: v.get("wait").as_bool().unwrap_or(true),
-            takeover: v.get("takeover").as_bool().unwrap_or(false),
-            create_timeout: timeout("create"),
-            update_timeout: timeout("update"),
-            delete_timeout: timeout("delete"),
-        }
+        Ok(Self {
+            name: v.get("name")?,
+            namespace: v.get("namespace")?,
+            labels: v.get("labels")?,
+            annotations: v.get("annotations")?,
+            wait: v.get("wait")?,
+            takeover: v.get("takeover")?,
+            create_timeout: timeout("create")?,
+            update_timeout: timeout("update")?,
+            delete_timeout: timeout("delete")?,
+        })
     }
 }
 
-/// A map of strings from a cty map (null → empty).
+impl Common {
+    /// Decodes the common attributes of a wholly known value, as a diagnostic on failure.
+    ///
+    /// # Errors
+    /// When the value does not have the schema's shape (a bug, reported with its path).
+    pub fn from_value(v: &Value) -> Result<Self, Diagnostic> {
+        Ok(Field::root(v).decode()?)
+    }
+}
+
+/// The `objects` map of a state (the inventory): object key to digest; empty when unset.
 #[must_use]
 pub fn string_map(v: &Value) -> BTreeMap<String, String> {
     v.as_map()
@@ -69,6 +82,37 @@ pub fn string_map(v: &Value) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// One `depends_on` entry (see [`depends_on_attribute`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DependsOn {
+    /// Name of the object depended on.
+    pub name: String,
+    /// Its namespace; `None` for the same namespace (unset or empty).
+    pub namespace: Option<String>,
+}
+
+impl Decode for DependsOn {
+    fn decode(f: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            name: f.get("name")?,
+            namespace: f.non_empty("namespace")?,
+        })
+    }
+}
+
+impl DependsOn {
+    /// The Flux `dependsOn` entry.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("name".into(), self.name.clone().into());
+        if let Some(ns) = &self.namespace {
+            m.insert("namespace".into(), ns.clone().into());
+        }
+        serde_json::Value::Object(m)
+    }
 }
 
 /// A cty map of strings.

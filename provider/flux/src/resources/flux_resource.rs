@@ -9,6 +9,7 @@ use engine::{Deadline, Engine, ObjectRef};
 use kube::api::DynamicObject;
 use std::collections::BTreeMap;
 use tfplugin::cty::Value;
+use tfplugin::decode::{Decode, Field};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::{Diagnostic, Diagnostics};
 
@@ -138,5 +139,17 @@ pub fn schema<R: FluxResource>() -> Schema {
         description: R::DESCRIPTION.to_owned(),
         attributes,
         blocks: vec![Block::timeouts(&["create", "update", "delete"], "5m")],
+    }
+}
+
+/// Decodes the settings of a resource whose settings need no I/O; a value the schema should
+/// not have allowed becomes an error diagnostic with its path.
+pub fn decode_settings<S: Decode>(value: &Value, diags: &mut Diagnostics) -> Option<S> {
+    match Field::root(value).decode() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            diags.push(e.into());
+            None
+        }
     }
 }

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use tfplugin::cty::Value;
+use tfplugin::decode::{DecodeError, Field};
 use tfplugin::diag::Diagnostics;
 use tfplugin::path::AttributePath;
 use tfplugin::schema::Attribute;
@@ -55,21 +56,20 @@ impl SecretInput {
     }
 
     /// Decodes `<name>` / `<name>_wo` / `<name>_wo_version` of `parent`; the write-only value
-    /// wins when its version is set.
-    #[must_use]
-    pub fn decode(parent: &Value, name: &str) -> Self {
-        let version = parent.get(&format!("{name}_wo_version")).as_i64();
-        match version {
-            Some(v) => Self {
-                value: parent
-                    .get(&format!("{name}_wo"))
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                write_only_version: Some(v),
-            },
-            None => Self::plain(parent.get(name).as_str().unwrap_or_default()),
-        }
+    /// wins when its version is set. Unset is empty.
+    ///
+    /// # Errors
+    /// When an attribute does not have the schema's shape.
+    pub fn decode(parent: &Field<'_>, name: &str) -> Result<Self, DecodeError> {
+        let version: Option<i64> = parent.get(&format!("{name}_wo_version"))?;
+        let value: Option<String> = match version {
+            Some(_) => parent.get(&format!("{name}_wo"))?,
+            None => parent.get(name)?,
+        };
+        Ok(Self {
+            value: value.unwrap_or_default(),
+            write_only_version: version,
+        })
     }
 }
 
@@ -270,16 +270,27 @@ mod tests {
             ("password_wo", Value::string("s3cret")),
             ("password_wo_version", Value::number(2)),
         ]);
-        let s = SecretInput::decode(&v, "password");
+        let s = SecretInput::decode(&Field::root(&v), "password").unwrap();
         assert_eq!(s.value, "s3cret");
         assert_eq!(s.write_only_version, Some(2));
         assert!(!format!("{s:?}").contains("s3cret"), "Debug redacts");
         let v = obj(&[("password", Value::string("p"))]);
-        assert_eq!(SecretInput::decode(&v, "password"), SecretInput::plain("p"));
+        assert_eq!(
+            SecretInput::decode(&Field::root(&v), "password").unwrap(),
+            SecretInput::plain("p")
+        );
         // At refresh the write-only value is null: still configured.
         let v = obj(&[("password_wo_version", Value::number(1))]);
-        assert!(SecretInput::decode(&v, "password").is_set());
-        assert!(!SecretInput::decode(&obj(&[]), "password").is_set());
+        assert!(
+            SecretInput::decode(&Field::root(&v), "password")
+                .unwrap()
+                .is_set()
+        );
+        assert!(
+            !SecretInput::decode(&Field::root(&obj(&[])), "password")
+                .unwrap()
+                .is_set()
+        );
     }
 
     #[test]

@@ -6,7 +6,6 @@ use crate::diag::Diagnostics;
 use crate::path::AttributePath;
 use cty::Value;
 use regex::Regex;
-use std::time::Duration;
 
 /// Accepts one of the given strings.
 #[must_use]
@@ -205,50 +204,6 @@ pub fn env_var_name() -> Matches {
     )
 }
 
-/// The longest duration Go represents (`math.MaxInt64` nanoseconds, about 2562047h47m16s):
-/// Flux cannot read a longer one, and an `Instant` deadline that far out may overflow.
-pub const GO_MAX_DURATION: Duration = Duration::new(9_223_372_036, 854_775_807);
-
-/// Parses a Go duration string (`"90s"`, `"1h30m"`, `"1.5h"`, `"0"`); `None` for anything Go's
-/// `time.ParseDuration` would refuse, including durations above [`GO_MAX_DURATION`].
-#[must_use]
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
-    if s == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut rest = s;
-    let mut total = 0f64;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return None;
-        }
-        let number: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += number * scale;
-    }
-    // Checked before converting: `Duration::from_secs_f64` panics past `u64::MAX` seconds.
-    (total <= GO_MAX_DURATION.as_secs_f64()).then(|| Duration::from_secs_f64(total))
-}
-
 /// Accepts a Go duration string such as `"1m"` or `"1h30m"`.
 #[must_use]
 pub fn duration() -> GoDuration {
@@ -264,7 +219,7 @@ impl Validator for GoDuration {
     }
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
         if let Some(s) = value.as_str()
-            && parse_go_duration(s).is_none()
+            && crate::duration::parse_go(s).is_none()
         {
             diags.error_at(
                 path.clone(),
@@ -414,11 +369,11 @@ mod tests {
     #[test]
     fn go_durations_beyond_gos_range_are_refused_not_a_panic() {
         assert_eq!(
-            parse_go_duration("2562047h"),
-            Some(Duration::from_secs(2_562_047 * 3600))
+            crate::duration::parse_go("2562047h"),
+            Some(std::time::Duration::from_secs(2_562_047 * 3600))
         );
         for s in ["2562048h", "99999999999999999999999999h", "1e3h"] {
-            assert_eq!(parse_go_duration(s), None, "{s}");
+            assert_eq!(crate::duration::parse_go(s), None, "{s}");
         }
         let errors = errors(&duration(), Value::string("99999999999999999999999999h"));
         assert_eq!(errors.len(), 1, "{errors:?}");
@@ -466,13 +421,5 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_go_duration(""), None);
-        assert_eq!(parse_go_duration("m"), None);
     }
 }

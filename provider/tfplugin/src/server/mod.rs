@@ -276,6 +276,9 @@ impl pb::provider_server::Provider for ProviderService {
                 let ty = schema.value_type();
                 match cty::json::decode_bytes(&raw.json, &ty) {
                     Ok(state) => {
+                        // A state written before an attribute existed gets its default, as a
+                        // plan would give it: resources decode settings without restating defaults.
+                        let state = schema::fill_defaults(schema, &state, state.clone());
                         let state = schema::null_write_only(schema, state);
                         upgraded_state = try_diag!(diags, convert::encode(&state, &ty).map(Some));
                     }

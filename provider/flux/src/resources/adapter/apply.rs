@@ -105,7 +105,16 @@ impl<R: FluxResource> Managed<R> {
             prior: req.prior.as_ref(),
         };
         // The operation's deadline starts now: resolving the Flux distribution is part of it.
-        let bounds = Common::from_value(&planned);
+        let bounds = match Common::from_value(&planned) {
+            Ok(bounds) => bounds,
+            Err(d) => {
+                diags.push(d);
+                return ApplyResponse {
+                    state: req.prior.clone(),
+                    diagnostics: diags,
+                };
+            }
+        };
         let timeout = if req.prior.is_some() {
             bounds.update_timeout
         } else {
@@ -360,7 +369,7 @@ mod tests {
             schema: schema::<Hanging>(),
             _resource: PhantomData,
         };
-        let value = Value::Object(BTreeMap::from([
+        let config = Value::Object(BTreeMap::from([
             ("name".to_owned(), Value::string("x")),
             ("namespace".to_owned(), Value::string("y")),
             (
@@ -368,6 +377,7 @@ mod tests {
                 Value::Object(BTreeMap::from([("create".to_owned(), Value::string("1s"))])),
             ),
         ]));
+        let value = tfplugin::schema::fill_defaults(&managed.schema, &config, config.clone());
         let apply = managed.apply(
             ApplyRequest {
                 config: value.clone(),

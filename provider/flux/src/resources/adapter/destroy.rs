@@ -9,7 +9,13 @@ use tfplugin::{DeleteRequest, Diagnostics};
 impl<R: FluxResource> Managed<R> {
     pub(super) async fn destroy(&self, req: DeleteRequest) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        let common = Common::from_value(&req.prior);
+        let common = match Common::from_value(&req.prior) {
+            Ok(common) => common,
+            Err(d) => {
+                diags.push(d);
+                return diags;
+            }
+        };
         let refs: Vec<ObjectRef> = string_map(req.prior.get("objects"))
             .keys()
             .filter_map(|k| ObjectRef::parse(k).ok())

@@ -129,8 +129,12 @@ impl<R: FluxResource> Managed<R> {
         state.insert("objects".into(), Value::Map(BTreeMap::new()));
         state.insert(DIGEST_SALT.into(), Value::string(new_salt()));
         state.extend(attrs);
+        // A record written by an older release may lack attributes added since: defaults, as
+        // a plan would give them.
+        let state = Value::Object(state);
+        let state = tfplugin::schema::fill_defaults(&self.schema, &state, state.clone());
         ReadResponse {
-            state: Some(Value::Object(state)),
+            state: Some(state),
             diagnostics: diags,
         }
     }

@@ -37,7 +37,13 @@ impl<R: FluxResource> Managed<R> {
         ctx: &Context<'_>,
         diags: &mut Diagnostics,
     ) -> Option<(Common, Rendered)> {
-        let common = Common::from_value(value);
+        let common = match Common::from_value(value) {
+            Ok(common) => common,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
+        };
         let settings = match config {
             Some(config) => {
                 let with_secrets = tfplugin::schema::with_write_only(&self.schema, config, value.clone());

@@ -1,10 +1,10 @@
 //! `flux_aio`: Flux All-In-One, the Flux controllers as one Deployment with one Pod, as the
-//! `flux-aio` Timoni module renders it (RENDERING.md §3), with the CRDs and default images taken
-//! from the Flux distribution of the resolved version.
+//! `flux-aio` Timoni module renders it (docs/design/rendering.md §3), with the CRDs and default
+//! images taken from the Flux distribution of the resolved version.
 //!
-//! The pure parts live here: the resource's own [`attributes`], the typed [`AioSettings`]
-//! decoded by [`settings`], the cross-attribute checks of [`validate`], and the rendering
-//! ([`render`], [`images`]).
+//! One file per step of the data flow: [`attributes`] (schema), [`AioSettings`] (typed
+//! settings), [`validate`] (cross-attribute checks), [`render`] (with [`images`]), and [`Aio`]
+//! (the resource behind the shared adapter, which also resolves the distribution).
 
 mod render;
 mod resource;
@@ -21,7 +21,7 @@ pub use schema::attributes;
 pub use settings::{
     AioSettings, Compatibility, Component, Controller, Controllers, Credentials, DeletionPolicy,
     DistributionSettings, Expose, ImageRef, Persistence, Proxy, PullSecret, Quantities, Reconcile, Resources,
-    SecurityProfile, Tmpfs, Toleration, WorkloadIdentity, WorkloadProvider, settings,
+    SecurityProfile, Tmpfs, Toleration, WorkloadIdentity, WorkloadProvider,
 };
 pub use validate::validate;
 

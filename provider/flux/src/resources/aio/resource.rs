@@ -1,10 +1,10 @@
 //! `flux_aio` as a Terraform resource: resolves the Flux distribution (with the on-disk cache
 //! and the offline fallback), renders, and uninstalls safely.
 
-use super::{AioSettings, attributes, images, missing_images, settings, validate};
+use super::{AioSettings, attributes, images, missing_images, validate};
 use crate::resources::{
-    Common, Context, FluxResource, Phase, import_error, read_for_import, shared_user_metadata,
-    string_map_value,
+    Common, Context, FluxResource, Phase, decode_settings, import_error, read_for_import,
+    shared_user_metadata, string_map_value,
 };
 use async_trait::async_trait;
 use distribution::{Cache, Resolved, Source, VersionRange};
@@ -149,7 +149,7 @@ impl FluxResource for Aio {
     }
 
     async fn settings(ctx: &Context<'_>, value: &Value, diags: &mut Diagnostics) -> Option<Resolution> {
-        let s = settings(value);
+        let s: AioSettings = decode_settings(value, diags)?;
         let source = source(&s);
         let cache = Cache::from_env();
         let resolved = match ctx.phase {

@@ -1,7 +1,6 @@
 //! The resource-specific attributes of `flux_aio` (SCHEMA.md), with their defaults and
 //! single-attribute validators. The common attributes are added by the adapter.
 
-use super::settings::default_tolerations;
 use super::{
     COMPATIBILITIES, DEFAULT_ARTIFACT, DEFAULT_CONCURRENT, DEFAULT_FEATURE_GATES, DEFAULT_LIMITS_MEMORY,
     DEFAULT_NO_PROXY, DEFAULT_REGISTRY, DEFAULT_REQUESTS_CPU, DEFAULT_REQUESTS_MEMORY,
@@ -431,27 +430,25 @@ fn resources(name: &str, rule: Rule, defaults: bool) -> Attribute {
     }
 }
 
-/// The default `tolerations`, as a value.
+/// The default `tolerations` (docs/design/rendering.md §3.3.1): not-ready, and unreachable for
+/// 300 s with `NoExecute`.
 fn default_tolerations_value() -> Value {
-    Value::List(
-        default_tolerations()
-            .iter()
-            .map(|t| {
-                let s = |v: &Option<String>| v.clone().map_or(Value::Null, Value::string);
-                Value::object([
-                    ("key", s(&t.key)),
-                    ("operator", s(&t.operator)),
-                    ("value", s(&t.value)),
-                    ("effect", s(&t.effect)),
-                    (
-                        "toleration_seconds",
-                        t.toleration_seconds
-                            .map_or(Value::Null, |n| Value::Number(Number::from_i64(n))),
-                    ),
-                ])
-            })
-            .collect(),
-    )
+    let toleration = |key: &str, effect: Option<&str>, seconds: Option<i64>| {
+        Value::object([
+            ("key", Value::string(key)),
+            ("operator", Value::string("Exists")),
+            ("value", Value::Null),
+            ("effect", effect.map_or(Value::Null, Value::string)),
+            (
+                "toleration_seconds",
+                seconds.map_or(Value::Null, |n| Value::Number(Number::from_i64(n))),
+            ),
+        ])
+    };
+    Value::List(vec![
+        toleration("node.kubernetes.io/not-ready", None, None),
+        toleration("node.kubernetes.io/unreachable", Some("NoExecute"), Some(300)),
+    ])
 }
 
 /// Runs a string validator on each element of a list of strings.

@@ -1,14 +1,9 @@
 //! The typed settings of `flux_aio`, decoded from a wholly known value (after defaults).
 
-use super::{
-    DEFAULT_ARTIFACT, DEFAULT_CONCURRENT, DEFAULT_FEATURE_GATES, DEFAULT_LIMITS_MEMORY, DEFAULT_NO_PROXY,
-    DEFAULT_REGISTRY, DEFAULT_REQUESTS_CPU, DEFAULT_REQUESTS_MEMORY, DEFAULT_REQUEUE_DEPENDENCY,
-    DEFAULT_STORAGE_CLASS, DEFAULT_STORAGE_SIZE, DEFAULT_VERSION,
-};
 use crate::resources::secrets::SecretInput;
-use crate::resources::string_map;
 use std::collections::BTreeMap;
 use tfplugin::cty::Value;
+use tfplugin::decode::{Decode, DecodeError, Field};
 
 /// The settings of a `flux_aio` instance (everything but the common attributes).
 #[derive(Clone, Debug, PartialEq)]
@@ -58,40 +53,18 @@ pub struct AioSettings {
 }
 
 impl Default for AioSettings {
-    /// The settings of a configuration that sets nothing: the schema defaults.
+    /// The settings of a configuration that sets nothing, decoded from the schema's defaults
+    /// (the one place they are declared).
     fn default() -> Self {
-        Self {
-            version: DEFAULT_VERSION.to_owned(),
-            distribution: DistributionSettings::default(),
-            controllers: Controllers::default(),
-            expose: Expose::default(),
-            proxy: Proxy::default(),
-            env: BTreeMap::new(),
-            security_profile: SecurityProfile::Privileged,
-            pod_security_profile: None,
-            log_level: "info".to_owned(),
-            host_network: true,
-            compatibility: Compatibility::Kubernetes,
-            workload_identity: None,
-            reconcile: Reconcile::default(),
-            persistence: Persistence::default(),
-            tmpfs: Tmpfs::default(),
-            resources: Resources {
-                requests: Quantities {
-                    cpu: Some(DEFAULT_REQUESTS_CPU.to_owned()),
-                    memory: Some(DEFAULT_REQUESTS_MEMORY.to_owned()),
-                },
-                limits: Quantities {
-                    cpu: None,
-                    memory: Some(DEFAULT_LIMITS_MEMORY.to_owned()),
-                },
-            },
-            image_pull_secrets: Vec::new(),
-            image_pull_secret: None,
-            tolerations: default_tolerations(),
-            security_context: None,
-            deletion_policy: DeletionPolicy::Delete,
-        }
+        let schema = tfplugin::Schema {
+            attributes: super::attributes(),
+            ..tfplugin::Schema::default()
+        };
+        let empty = Value::Object(BTreeMap::new());
+        let defaults = tfplugin::schema::fill_defaults(&schema, &empty, empty.clone());
+        Field::root(&defaults)
+            .decode()
+            .unwrap_or_else(|e| panic!("the flux_aio schema defaults do not decode: {e}"))
     }
 }
 
@@ -108,18 +81,6 @@ pub struct DistributionSettings {
     pub insecure: bool,
     /// PEM CA bundle of the registry.
     pub ca: Option<String>,
-}
-
-impl Default for DistributionSettings {
-    fn default() -> Self {
-        Self {
-            artifact: DEFAULT_ARTIFACT.to_owned(),
-            registry: DEFAULT_REGISTRY.to_owned(),
-            credentials: None,
-            insecure: false,
-            ca: None,
-        }
-    }
 }
 
 /// Registry credentials (`distribution.credentials`).
@@ -218,24 +179,6 @@ impl Controllers {
     }
 }
 
-impl Default for Controllers {
-    fn default() -> Self {
-        Self {
-            source: Controller::default(),
-            kustomize: Controller {
-                feature_gates: DEFAULT_FEATURE_GATES.to_owned(),
-                ..Controller::default()
-            },
-            helm: Controller {
-                feature_gates: DEFAULT_FEATURE_GATES.to_owned(),
-                ..Controller::default()
-            },
-            notification: Controller::default(),
-            watcher: Controller::default(),
-        }
-    }
-}
-
 /// One controller's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Controller {
@@ -249,18 +192,7 @@ pub struct Controller {
     pub feature_gates: String,
 }
 
-impl Default for Controller {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            image: None,
-            resources: None,
-            feature_gates: String::new(),
-        }
-    }
-}
-
-/// A user-given image (RENDERING §2.3).
+/// A user-given image (docs/design/rendering.md §2.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageRef {
     /// Repository.
@@ -303,7 +235,7 @@ pub struct Quantities {
 }
 
 /// `expose`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expose {
     /// Service `webhook-receiver`.
     pub webhook_receiver: bool,
@@ -324,22 +256,12 @@ pub struct Proxy {
     pub no: String,
 }
 
-impl Default for Proxy {
-    fn default() -> Self {
-        Self {
-            https: None,
-            http: None,
-            no: DEFAULT_NO_PROXY.to_owned(),
-        }
-    }
-}
-
 /// `security_profile`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SecurityProfile {
     /// No lockdown.
     Privileged,
-    /// Multi-tenancy lockdown (RENDERING §3.4).
+    /// Multi-tenancy lockdown (docs/design/rendering.md §3.4).
     Restricted,
 }
 
@@ -381,15 +303,6 @@ pub struct Reconcile {
     pub requeue_dependency: String,
 }
 
-impl Default for Reconcile {
-    fn default() -> Self {
-        Self {
-            concurrent: DEFAULT_CONCURRENT,
-            requeue_dependency: DEFAULT_REQUEUE_DEPENDENCY.to_owned(),
-        }
-    }
-}
-
 /// `persistence`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Persistence {
@@ -401,18 +314,8 @@ pub struct Persistence {
     pub size: String,
 }
 
-impl Default for Persistence {
-    fn default() -> Self {
-        Self {
-            enabled: false,
-            storage_class: Some(DEFAULT_STORAGE_CLASS.to_owned()),
-            size: DEFAULT_STORAGE_SIZE.to_owned(),
-        }
-    }
-}
-
 /// `tmpfs`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tmpfs {
     /// RAM-backed `/tmp`.
     pub enabled: bool,
@@ -466,189 +369,209 @@ impl DeletionPolicy {
     }
 }
 
-/// The default tolerations (RENDERING §3.3.1).
-#[must_use]
-pub fn default_tolerations() -> Vec<Toleration> {
-    vec![
-        Toleration {
-            key: Some("node.kubernetes.io/not-ready".to_owned()),
-            operator: Some("Exists".to_owned()),
-            ..Toleration::default()
-        },
-        Toleration {
-            key: Some("node.kubernetes.io/unreachable".to_owned()),
-            operator: Some("Exists".to_owned()),
-            effect: Some("NoExecute".to_owned()),
-            toleration_seconds: Some(300),
-            ..Toleration::default()
-        },
-    ]
-}
-
-/// A non-empty string.
-fn non_empty(v: &Value) -> Option<String> {
-    v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
-}
-
-fn string_or(v: &Value, default: &str) -> String {
-    v.as_str().unwrap_or(default).to_owned()
-}
-
-fn quantities(v: &Value) -> Quantities {
-    Quantities {
-        cpu: non_empty(v.get("cpu")),
-        memory: non_empty(v.get("memory")),
-    }
-}
-
-fn resources(v: &Value) -> Option<Resources> {
-    v.as_object()?;
-    Some(Resources {
-        requests: quantities(v.get("requests")),
-        limits: quantities(v.get("limits")),
-    })
-}
-
-fn controller(v: &Value, default: &Controller, always_enabled: bool) -> Controller {
-    let image = v.get("image");
-    Controller {
-        enabled: always_enabled || v.get("enabled").as_bool().unwrap_or(default.enabled),
-        image: image.get("repository").as_str().map(|repository| ImageRef {
-            repository: repository.to_owned(),
-            tag: non_empty(image.get("tag")),
-            digest: non_empty(image.get("digest")),
-        }),
-        resources: resources(v.get("resources")),
-        feature_gates: string_or(v.get("feature_gates"), &default.feature_gates),
-    }
-}
-
-/// Decodes the settings of a wholly known value; null attributes take the schema defaults, and
-/// `""` counts as unset for optional strings (`proxy.https`, `tmpfs.size_limit`, quantities,
-/// image tag and digest, `pod_security_profile`, `persistence.storage_class`).
-#[must_use]
-pub fn settings(v: &Value) -> AioSettings {
-    let d = AioSettings::default();
-    let dist = v.get("distribution");
-    let ctl = v.get("controllers");
-    let expose = v.get("expose");
-    let proxy = v.get("proxy");
-    let reconcile = v.get("reconcile");
-    let persistence = v.get("persistence");
-    let tmpfs = v.get("tmpfs");
-    let flag = |o: &Value, name: &str| o.get(name).as_bool().unwrap_or(false);
-    AioSettings {
-        version: string_or(v.get("version"), &d.version),
-        distribution: DistributionSettings {
-            artifact: string_or(dist.get("artifact"), DEFAULT_ARTIFACT),
-            registry: string_or(dist.get("registry"), DEFAULT_REGISTRY),
-            credentials: dist.get("credentials").as_object().map(|_| Credentials {
-                username: string_or(dist.get("credentials").get("username"), ""),
-                password: SecretInput::decode(dist.get("credentials"), "password"),
-            }),
-            insecure: flag(dist, "insecure"),
-            ca: dist
-                .get("ca")
-                .as_str()
-                .filter(|c| !c.trim().is_empty())
-                .map(str::to_owned),
-        },
-        controllers: Controllers {
-            source: controller(ctl.get("source"), &d.controllers.source, true),
-            kustomize: controller(ctl.get("kustomize"), &d.controllers.kustomize, false),
-            helm: controller(ctl.get("helm"), &d.controllers.helm, false),
-            notification: controller(ctl.get("notification"), &d.controllers.notification, false),
-            watcher: controller(ctl.get("watcher"), &d.controllers.watcher, false),
-        },
-        expose: Expose {
-            webhook_receiver: flag(expose, "webhook_receiver"),
-            notification_server: flag(expose, "notification_server"),
-            source_server: flag(expose, "source_server"),
-        },
-        proxy: Proxy {
-            https: non_empty(proxy.get("https")),
-            http: non_empty(proxy.get("http")),
-            no: string_or(proxy.get("no"), DEFAULT_NO_PROXY),
-        },
-        env: string_map(v.get("env")),
-        security_profile: match v.get("security_profile").as_str() {
-            Some("restricted") => SecurityProfile::Restricted,
-            _ => SecurityProfile::Privileged,
-        },
-        pod_security_profile: non_empty(v.get("pod_security_profile")),
-        log_level: string_or(v.get("log_level"), &d.log_level),
-        host_network: v.get("host_network").as_bool().unwrap_or(d.host_network),
-        compatibility: match v.get("compatibility").as_str() {
-            Some("openshift") => Compatibility::Openshift,
-            _ => Compatibility::Kubernetes,
-        },
-        workload_identity: {
-            let w = v.get("workload_identity");
-            let provider = match w.get("provider").as_str() {
-                Some("aws") => Some(WorkloadProvider::Aws),
-                Some("azure") => Some(WorkloadProvider::Azure),
-                Some("gcp") => Some(WorkloadProvider::Gcp),
-                _ => None,
-            };
-            provider.map(|provider| WorkloadIdentity {
-                provider,
-                identity: string_or(w.get("identity"), ""),
-            })
-        },
-        reconcile: Reconcile {
-            concurrent: reconcile.get("concurrent").as_i64().unwrap_or(DEFAULT_CONCURRENT),
-            requeue_dependency: string_or(reconcile.get("requeue_dependency"), DEFAULT_REQUEUE_DEPENDENCY),
-        },
-        persistence: Persistence {
-            enabled: flag(persistence, "enabled"),
-            storage_class: if persistence.get("storage_class").is_null() {
-                d.persistence.storage_class.clone()
-            } else {
-                non_empty(persistence.get("storage_class"))
+impl Decode for AioSettings {
+    /// `""` counts as unset for optional strings (`proxy.https`, `tmpfs.size_limit`,
+    /// quantities, image tag and digest, `pod_security_profile`, `persistence.storage_class`).
+    fn decode(v: &Field<'_>) -> Result<Self, DecodeError> {
+        use Component::{Helm, Kustomize, Notification, Source, Watcher};
+        let ctl = v.attr("controllers");
+        let controller = |c: Component| Controller::decode(&ctl.attr(c.attribute()), c == Source);
+        Ok(Self {
+            version: v.get("version")?,
+            distribution: v.get("distribution")?,
+            controllers: Controllers {
+                source: controller(Source)?,
+                kustomize: controller(Kustomize)?,
+                helm: controller(Helm)?,
+                notification: controller(Notification)?,
+                watcher: controller(Watcher)?,
             },
-            size: string_or(persistence.get("size"), DEFAULT_STORAGE_SIZE),
-        },
-        tmpfs: Tmpfs {
-            enabled: flag(tmpfs, "enabled"),
-            size_limit: non_empty(tmpfs.get("size_limit")),
-        },
-        resources: resources(v.get("resources")).unwrap_or(d.resources),
-        image_pull_secrets: v
-            .get("image_pull_secrets")
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|s| s.as_str().map(str::to_owned))
-            .collect(),
-        image_pull_secret: {
-            let p = v.get("image_pull_secret");
-            p.as_object().map(|_| PullSecret {
-                registry: string_or(p.get("registry"), ""),
-                username: string_or(p.get("username"), ""),
-                password: SecretInput::decode(p, "password"),
-            })
-        },
-        tolerations: match v.get("tolerations").as_list() {
-            Some(items) => items
-                .iter()
-                .map(|t| Toleration {
-                    key: non_empty(t.get("key")),
-                    operator: non_empty(t.get("operator")),
-                    value: non_empty(t.get("value")),
-                    effect: non_empty(t.get("effect")),
-                    toleration_seconds: t.get("toleration_seconds").as_i64(),
-                })
-                .collect(),
-            None => d.tolerations,
-        },
-        security_context: v
-            .get("security_context")
-            .as_str()
-            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-            .filter(serde_json::Value::is_object),
-        deletion_policy: match v.get("deletion_policy").as_str() {
-            Some("orphan") => DeletionPolicy::Orphan,
-            _ => DeletionPolicy::Delete,
-        },
+            expose: v.get("expose")?,
+            proxy: v.get("proxy")?,
+            env: v.get("env")?,
+            security_profile: v.choice(
+                "security_profile",
+                &[
+                    ("privileged", SecurityProfile::Privileged),
+                    ("restricted", SecurityProfile::Restricted),
+                ],
+            )?,
+            pod_security_profile: v.non_empty("pod_security_profile")?,
+            log_level: v.get("log_level")?,
+            host_network: v.get("host_network")?,
+            compatibility: v.choice(
+                "compatibility",
+                &[
+                    ("kubernetes", Compatibility::Kubernetes),
+                    ("openshift", Compatibility::Openshift),
+                ],
+            )?,
+            workload_identity: v.get("workload_identity")?,
+            reconcile: v.get("reconcile")?,
+            persistence: v.get("persistence")?,
+            tmpfs: v.get("tmpfs")?,
+            resources: v.get("resources")?,
+            image_pull_secrets: v.get("image_pull_secrets")?,
+            image_pull_secret: v.get("image_pull_secret")?,
+            tolerations: v.get("tolerations")?,
+            security_context: v
+                .get::<Option<String>>("security_context")?
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                .filter(serde_json::Value::is_object),
+            deletion_policy: v.choice(
+                "deletion_policy",
+                &[
+                    ("delete", DeletionPolicy::Delete),
+                    ("orphan", DeletionPolicy::Orphan),
+                ],
+            )?,
+        })
+    }
+}
+
+impl Decode for DistributionSettings {
+    fn decode(d: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            artifact: d.get("artifact")?,
+            registry: d.get("registry")?,
+            credentials: d.get("credentials")?,
+            insecure: d.get("insecure")?,
+            ca: d.get::<Option<String>>("ca")?.filter(|c| !c.trim().is_empty()),
+        })
+    }
+}
+
+impl Decode for Credentials {
+    fn decode(c: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            username: c.get("username")?,
+            password: SecretInput::decode(c, "password")?,
+        })
+    }
+}
+
+impl Controller {
+    /// Decodes `controllers.<name>`; source-controller has no `enabled` and always runs.
+    fn decode(c: &Field<'_>, always_enabled: bool) -> Result<Self, DecodeError> {
+        Ok(Self {
+            enabled: always_enabled || c.get("enabled")?,
+            image: c.get("image")?,
+            resources: c.get("resources")?,
+            feature_gates: c.get("feature_gates")?,
+        })
+    }
+}
+
+impl Decode for ImageRef {
+    fn decode(i: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            repository: i.get("repository")?,
+            tag: i.non_empty("tag")?,
+            digest: i.non_empty("digest")?,
+        })
+    }
+}
+
+impl Decode for Resources {
+    fn decode(r: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            requests: r.get::<Option<Quantities>>("requests")?.unwrap_or_default(),
+            limits: r.get::<Option<Quantities>>("limits")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl Decode for Quantities {
+    fn decode(q: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            cpu: q.non_empty("cpu")?,
+            memory: q.non_empty("memory")?,
+        })
+    }
+}
+
+impl Decode for Expose {
+    fn decode(e: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            webhook_receiver: e.get("webhook_receiver")?,
+            notification_server: e.get("notification_server")?,
+            source_server: e.get("source_server")?,
+        })
+    }
+}
+
+impl Decode for Proxy {
+    fn decode(p: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            https: p.non_empty("https")?,
+            http: p.non_empty("http")?,
+            no: p.get("no")?,
+        })
+    }
+}
+
+impl Decode for WorkloadIdentity {
+    fn decode(w: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            provider: w.choice(
+                "provider",
+                &[
+                    ("aws", WorkloadProvider::Aws),
+                    ("azure", WorkloadProvider::Azure),
+                    ("gcp", WorkloadProvider::Gcp),
+                ],
+            )?,
+            identity: w.get("identity")?,
+        })
+    }
+}
+
+impl Decode for Reconcile {
+    fn decode(r: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            concurrent: r.get("concurrent")?,
+            requeue_dependency: r.get("requeue_dependency")?,
+        })
+    }
+}
+
+impl Decode for Persistence {
+    fn decode(p: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            enabled: p.get("enabled")?,
+            storage_class: p.non_empty("storage_class")?,
+            size: p.get("size")?,
+        })
+    }
+}
+
+impl Decode for Tmpfs {
+    fn decode(t: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            enabled: t.get("enabled")?,
+            size_limit: t.non_empty("size_limit")?,
+        })
+    }
+}
+
+impl Decode for PullSecret {
+    fn decode(p: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            registry: p.get("registry")?,
+            username: p.get("username")?,
+            password: SecretInput::decode(p, "password")?,
+        })
+    }
+}
+
+impl Decode for Toleration {
+    fn decode(t: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            key: t.non_empty("key")?,
+            operator: t.non_empty("operator")?,
+            value: t.non_empty("value")?,
+            effect: t.non_empty("effect")?,
+            toleration_seconds: t.get("toleration_seconds")?,
+        })
     }
 }

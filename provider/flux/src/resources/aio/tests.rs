@@ -3,7 +3,7 @@
 use super::*;
 use crate::golden::assert_golden;
 use crate::render::{to_json, to_yaml};
-use crate::resources::{Common, DEFAULT_TIMEOUT};
+use crate::resources::{Common, testing};
 use distribution::Distribution;
 use engine::quantity::parse as parse_quantity;
 use kube::api::DynamicObject;
@@ -11,10 +11,9 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use tfplugin::cty;
 use tfplugin::cty::Value;
 use tfplugin::diag::{Diagnostics, Severity};
-use tfplugin::schema::{Schema, fill_defaults, validate_config};
+use tfplugin::schema::{Schema, validate_config};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -68,39 +67,23 @@ fn images_at(registry: &str) -> BTreeMap<String, String> {
 }
 
 fn schema() -> Schema {
-    Schema {
-        attributes: attributes(),
-        ..Default::default()
-    }
+    testing::schema_of(attributes())
 }
 
-/// A configuration from JSON (attributes left out are null), typed by the schema.
 fn config(j: &serde_json::Value) -> Value {
-    cty::json::decode(j, &schema().value_type()).expect("config matches the schema")
+    testing::config(&schema(), j)
 }
 
-/// The planned value of a configuration: the configuration with the schema defaults.
 fn planned(j: &serde_json::Value) -> Value {
-    let c = config(j);
-    fill_defaults(&schema(), &c, c.clone())
+    testing::planned(&schema(), j)
 }
 
 fn aio(j: &serde_json::Value) -> AioSettings {
-    settings(&planned(j))
+    testing::decoded(&planned(j))
 }
 
 fn common() -> Common {
-    Common {
-        name: "flux".into(),
-        namespace: "flux-system".into(),
-        labels: BTreeMap::new(),
-        annotations: BTreeMap::new(),
-        wait: true,
-        takeover: false,
-        create_timeout: DEFAULT_TIMEOUT,
-        update_timeout: DEFAULT_TIMEOUT,
-        delete_timeout: DEFAULT_TIMEOUT,
-    }
+    testing::common("flux", "flux-system")
 }
 
 fn rendered(j: &serde_json::Value) -> Vec<DynamicObject> {
@@ -251,8 +234,37 @@ fn secrets_are_sensitive() {
 }
 
 #[test]
-fn schema_defaults_decode_to_default_settings() {
-    assert_eq!(aio(&json!({})), AioSettings::default());
+fn schema_defaults_decode_to_the_documented_settings() {
+    let s = AioSettings::default();
+    assert_eq!(aio(&json!({})), s);
+    assert_eq!(s.version, "2.9.x");
+    assert!(s.host_network);
+    assert_eq!(s.log_level, "info");
+    assert_eq!(s.security_profile, SecurityProfile::Privileged);
+    assert_eq!(s.deletion_policy, DeletionPolicy::Delete);
+    assert_eq!(s.proxy.no, ".cluster.local.,.cluster.local,.svc");
+    assert_eq!(
+        (s.reconcile.concurrent, s.reconcile.requeue_dependency.as_str()),
+        (5, "30s")
+    );
+    assert_eq!(s.persistence.storage_class.as_deref(), Some("standard"));
+    assert_eq!(s.resources.requests.cpu.as_deref(), Some("100m"));
+    assert_eq!(s.resources.limits.memory.as_deref(), Some("1Gi"));
+    assert_eq!(s.resources.limits.cpu, None);
+    let enabled: Vec<_> = s.controllers.enabled().map(|(c, _)| c).collect();
+    assert_eq!(enabled, Component::ALL, "every controller runs by default");
+    assert_eq!(s.controllers.kustomize.feature_gates, "ExternalArtifact=true");
+    assert_eq!(s.controllers.source.feature_gates, "");
+    let keys: Vec<_> = s
+        .tolerations
+        .iter()
+        .map(|t| t.key.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        keys,
+        ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]
+    );
+    assert_eq!(s.tolerations[1].toleration_seconds, Some(300));
 }
 
 #[test]
@@ -265,8 +277,11 @@ fn nested_defaults_fill_around_what_is_set() {
     }));
     assert!(!s.controllers.helm.enabled);
     assert_eq!(s.controllers.helm.feature_gates, DEFAULT_FEATURE_GATES);
-    assert_eq!(s.controllers.kustomize, Controllers::default().kustomize);
-    assert_eq!(s.controllers.source, Controllers::default().source);
+    assert_eq!(
+        s.controllers.kustomize,
+        AioSettings::default().controllers.kustomize
+    );
+    assert_eq!(s.controllers.source, AioSettings::default().controllers.source);
     assert_eq!(s.resources.limits.cpu.as_deref(), Some("2000m"));
     assert_eq!(s.resources.limits.memory.as_deref(), Some(DEFAULT_LIMITS_MEMORY));
     assert_eq!(s.resources.requests.cpu.as_deref(), Some(DEFAULT_REQUESTS_CPU));

@@ -6,8 +6,8 @@ use super::settings::HelmReleaseSettings;
 use super::{AUTH_SUFFIX, HELM_CHART_MEDIA_TYPE, HELM_REPOSITORY_INTERVAL};
 use crate::VERSION;
 use crate::render::{Meta, docker_config, object, registry_host};
-use crate::resources::Common;
 use crate::resources::secrets;
+use crate::resources::{Common, DependsOn};
 use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
 
@@ -168,18 +168,7 @@ fn release_spec(name: &str, s: &HelmReleaseSettings, meta: &Meta, source_kind: &
         spec.insert("valuesFrom".into(), Value::Array(items));
     }
     if !sync.depends_on.is_empty() {
-        let items: Vec<Value> = sync
-            .depends_on
-            .iter()
-            .map(|d| {
-                let mut m = Map::new();
-                m.insert("name".into(), json!(d.name));
-                if let Some(ns) = &d.namespace {
-                    m.insert("namespace".into(), json!(ns));
-                }
-                Value::Object(m)
-            })
-            .collect();
+        let items: Vec<Value> = sync.depends_on.iter().map(DependsOn::to_json).collect();
         spec.insert("dependsOn".into(), Value::Array(items));
     }
     if let Some(mode) = &s.drift_detection {

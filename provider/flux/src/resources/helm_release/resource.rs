@@ -1,8 +1,8 @@
 //! `flux_helm_release` as a provider resource: the pure parts of this module behind the
 //! shared adapter.
 
-use super::{AUTH_SUFFIX, HelmReleaseSettings, attributes, render, settings, validate};
-use crate::resources::{Common, Context, FluxResource, read_for_import, secrets};
+use super::{AUTH_SUFFIX, HelmReleaseSettings, attributes, render, validate};
+use crate::resources::{Common, Context, FluxResource, decode_settings, read_for_import, secrets};
 use async_trait::async_trait;
 use engine::Engine;
 use kube::api::DynamicObject;
@@ -38,12 +38,8 @@ impl FluxResource for HelmRelease {
         validate(config, diags);
     }
 
-    async fn settings(
-        _ctx: &Context<'_>,
-        v: &Value,
-        _diags: &mut Diagnostics,
-    ) -> Option<HelmReleaseSettings> {
-        Some(settings(v))
+    async fn settings(_ctx: &Context<'_>, v: &Value, diags: &mut Diagnostics) -> Option<HelmReleaseSettings> {
+        decode_settings(v, diags)
     }
 
     fn render(common: &Common, s: &HelmReleaseSettings, _field_manager: &str) -> Vec<DynamicObject> {

@@ -1,9 +1,10 @@
 //! The typed settings of `flux_helm_release`, decoded from a wholly known value (after
 //! defaults).
 
-use super::{DEFAULT_CHART_VERSION, DEFAULT_INTERVAL, DEFAULT_PROVIDER, DEFAULT_RETRIES, DEFAULT_TIMEOUT};
+use crate::resources::DependsOn;
 use crate::resources::secrets::SecretInput;
-use tfplugin::cty::{self, Value};
+use tfplugin::cty;
+use tfplugin::decode::{Decode, DecodeError, Field};
 
 /// The settings of a `flux_helm_release` instance (everything but the common attributes).
 #[derive(Clone, Debug, PartialEq)]
@@ -101,96 +102,78 @@ pub struct SyncSettings {
     pub depends_on: Vec<DependsOn>,
 }
 
-impl Default for SyncSettings {
-    fn default() -> Self {
-        Self {
-            retries: DEFAULT_RETRIES,
-            interval: DEFAULT_INTERVAL.to_owned(),
-            timeout: DEFAULT_TIMEOUT.to_owned(),
-            disable_wait: false,
-            create_namespace: false,
-            service_account_name: None,
-            target_namespace: None,
-            depends_on: Vec::new(),
-        }
+impl Decode for HelmReleaseSettings {
+    /// `values` that is not an object (reported by [`super::validate`]) counts as unset.
+    fn decode(v: &Field<'_>) -> Result<Self, DecodeError> {
+        let values = match cty::to_plain_json(v.value().get("values")) {
+            Some(serde_json::Value::Object(m)) => Some(m),
+            _ => None,
+        };
+        Ok(Self {
+            repository: v.get("repository")?,
+            chart: v.get("chart")?,
+            values,
+            values_from: v.get("values_from")?,
+            sync: v.get("sync")?,
+            test: v.get("test")?,
+            drift_detection: v.non_empty("drift_detection")?,
+        })
     }
 }
 
-/// One `sync.depends_on` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DependsOn {
-    /// HelmRelease name.
-    pub name: String,
-    /// Its namespace; `None` for the same namespace.
-    pub namespace: Option<String>,
+impl Decode for Repository {
+    fn decode(r: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            url: r.get("url")?,
+            auth: r.get("auth")?,
+            provider: r.get("provider")?,
+            insecure: r.get("insecure")?,
+            cert_secret_name: r.non_empty("cert_secret_name")?,
+        })
+    }
 }
 
-fn non_empty(v: &Value) -> Option<String> {
-    v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+impl Decode for Credentials {
+    fn decode(c: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            username: c.get("username")?,
+            password: SecretInput::decode(c, "password")?,
+        })
+    }
 }
 
-fn string_or(v: &Value, default: &str) -> String {
-    v.as_str().unwrap_or(default).to_owned()
+impl Decode for Chart {
+    fn decode(c: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            name: c.get("name")?,
+            version: c.get("version")?,
+        })
+    }
 }
 
-/// Decodes the settings of a wholly known value (schema validation has passed). `values` that
-/// is not an object (reported by [`super::validate`]) counts as unset.
-#[must_use]
-pub fn settings(v: &Value) -> HelmReleaseSettings {
-    let repo = v.get("repository");
-    let auth = repo.get("auth");
-    let chart = v.get("chart");
-    let sync = v.get("sync");
-    let values = match cty::to_plain_json(v.get("values")) {
-        Some(serde_json::Value::Object(m)) => Some(m),
-        _ => None,
-    };
-    let list = |v: &Value| v.as_list().unwrap_or_default().to_vec();
-    HelmReleaseSettings {
-        repository: Repository {
-            url: string_or(repo.get("url"), ""),
-            auth: (!auth.is_null()).then(|| Credentials {
-                username: string_or(auth.get("username"), ""),
-                password: SecretInput::decode(auth, "password"),
-            }),
-            provider: string_or(repo.get("provider"), DEFAULT_PROVIDER),
-            insecure: repo.get("insecure").as_bool().unwrap_or(false),
-            cert_secret_name: non_empty(repo.get("cert_secret_name")),
-        },
-        chart: Chart {
-            name: string_or(chart.get("name"), ""),
-            version: string_or(chart.get("version"), DEFAULT_CHART_VERSION),
-        },
-        values,
-        values_from: list(v.get("values_from"))
-            .iter()
-            .filter(|e| !e.is_null())
-            .map(|e| ValuesFrom {
-                kind: string_or(e.get("kind"), ""),
-                name: string_or(e.get("name"), ""),
-                values_key: non_empty(e.get("values_key")),
-                target_path: non_empty(e.get("target_path")),
-                optional: e.get("optional").as_bool(),
-            })
-            .collect(),
-        sync: SyncSettings {
-            retries: sync.get("retries").as_i64().unwrap_or(DEFAULT_RETRIES),
-            interval: string_or(sync.get("interval"), DEFAULT_INTERVAL),
-            timeout: string_or(sync.get("timeout"), DEFAULT_TIMEOUT),
-            disable_wait: sync.get("disable_wait").as_bool().unwrap_or(false),
-            create_namespace: sync.get("create_namespace").as_bool().unwrap_or(false),
-            service_account_name: non_empty(sync.get("service_account_name")),
-            target_namespace: non_empty(sync.get("target_namespace")),
-            depends_on: list(sync.get("depends_on"))
-                .iter()
-                .filter(|e| !e.is_null())
-                .map(|e| DependsOn {
-                    name: string_or(e.get("name"), ""),
-                    namespace: non_empty(e.get("namespace")),
-                })
-                .collect(),
-        },
-        test: v.get("test").as_bool().unwrap_or(false),
-        drift_detection: non_empty(v.get("drift_detection")),
+impl Decode for ValuesFrom {
+    fn decode(e: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            kind: e.get("kind")?,
+            name: e.get("name")?,
+            values_key: e.non_empty("values_key")?,
+            target_path: e.non_empty("target_path")?,
+            optional: e.get("optional")?,
+        })
+    }
+}
+
+impl Decode for SyncSettings {
+    fn decode(s: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            retries: s.get("retries")?,
+            interval: s.get("interval")?,
+            timeout: s.get("timeout")?,
+            disable_wait: s.get("disable_wait")?,
+            create_namespace: s.get("create_namespace")?,
+            service_account_name: s.non_empty("service_account_name")?,
+            target_namespace: s.non_empty("target_namespace")?,
+            depends_on: s.get("depends_on")?,
+        })
     }
 }

@@ -3,23 +3,20 @@
 use super::*;
 use crate::golden::assert_golden;
 use crate::render::{to_json, to_yaml};
-use crate::resources::{Common, DEFAULT_TIMEOUT as OP_TIMEOUT};
+use crate::resources::Common;
+use crate::resources::testing::{self, common};
 use kube::api::DynamicObject;
 use serde_json::json;
-use std::collections::BTreeMap;
 use tfplugin::cty;
 use tfplugin::cty::Value;
 use tfplugin::diag::{Diagnostics, Severity};
-use tfplugin::schema::{Attribute, AttributeKind, Schema, fill_defaults, validate_config};
+use tfplugin::schema::{Attribute, AttributeKind, Schema, validate_config};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
 fn schema() -> Schema {
-    Schema {
-        attributes: attributes(),
-        ..Default::default()
-    }
+    testing::schema_of(attributes())
 }
 
 /// A configuration from JSON (attributes left out are null), typed by the schema; `values`, if
@@ -27,7 +24,7 @@ fn schema() -> Schema {
 fn config(j: &serde_json::Value) -> Value {
     let mut j = j.clone();
     let values = j.as_object_mut().and_then(|m| m.remove("values"));
-    let mut c = cty::json::decode(&j, &schema().value_type()).expect("config matches the schema");
+    let mut c = testing::config(&schema(), &j);
     if let (Some(values), Value::Object(map)) = (values, &mut c) {
         let (t, v) = cty::from_plain_json(&values);
         map.insert("values".into(), Value::Dynamic(t, Box::new(v)));
@@ -37,22 +34,11 @@ fn config(j: &serde_json::Value) -> Value {
 
 /// The planned value of a configuration: the configuration with the schema defaults.
 fn planned(j: &serde_json::Value) -> Value {
-    let c = config(j);
-    fill_defaults(&schema(), &c, c.clone())
+    testing::planned_value(&schema(), &config(j))
 }
 
-fn common(name: &str, namespace: &str) -> Common {
-    Common {
-        name: name.into(),
-        namespace: namespace.into(),
-        labels: BTreeMap::new(),
-        annotations: BTreeMap::new(),
-        wait: true,
-        takeover: false,
-        create_timeout: OP_TIMEOUT,
-        update_timeout: OP_TIMEOUT,
-        delete_timeout: OP_TIMEOUT,
-    }
+fn settings(planned: &Value) -> HelmReleaseSettings {
+    testing::decoded(planned)
 }
 
 fn rendered_as(c: &Common, j: &serde_json::Value) -> Vec<DynamicObject> {
@@ -188,7 +174,19 @@ fn schema_shape() {
 fn settings_defaults() {
     let s = settings(&planned(&http(json!({}))));
     assert_eq!(s.chart.version, "*");
-    assert_eq!(s.sync, SyncSettings::default());
+    assert_eq!(
+        s.sync,
+        SyncSettings {
+            retries: -1,
+            interval: "60m".into(),
+            timeout: "5m".into(),
+            disable_wait: false,
+            create_namespace: false,
+            service_account_name: None,
+            target_namespace: None,
+            depends_on: Vec::new(),
+        }
+    );
     assert_eq!(s.repository.provider, "generic");
     assert!(!s.repository.insecure && s.repository.auth.is_none());
     assert_eq!(s.values, None);

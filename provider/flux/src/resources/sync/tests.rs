@@ -1,78 +1,45 @@
 //! Tests of the `flux_git_sync` and `flux_oci_sync` schemas, settings, validation and rendering.
 
-use super::shared::compact_patch;
+use super::kustomization::compact_patch;
 use super::{git, oci};
 use crate::VERSION;
 use crate::golden::assert_golden;
 use crate::render::{to_json, to_yaml};
-use crate::resources::{Common, DEFAULT_TIMEOUT};
+use crate::resources::Common;
+use crate::resources::testing::{common, config, decoded, planned, schema_of};
 use serde_json::json;
-use std::collections::BTreeMap;
-use tfplugin::cty;
 use tfplugin::cty::Value;
 use tfplugin::diag::{Diagnostics, Severity};
-use tfplugin::schema::{Attribute, Schema, fill_defaults, validate_config};
+use tfplugin::schema::{Attribute, Schema, validate_config};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
-fn schema(attributes: Vec<Attribute>) -> Schema {
-    Schema {
-        attributes,
-        ..Default::default()
-    }
-}
-
 fn git_schema() -> Schema {
-    schema(git::attributes())
+    schema_of(git::attributes())
 }
 
 fn oci_schema() -> Schema {
-    schema(oci::attributes())
-}
-
-/// A configuration from JSON (attributes left out are null), typed by the schema.
-fn config(s: &Schema, j: &serde_json::Value) -> Value {
-    cty::json::decode(j, &s.value_type()).expect("config matches the schema")
-}
-
-/// The planned value of a configuration: the configuration with the schema defaults.
-fn planned(s: &Schema, j: &serde_json::Value) -> Value {
-    let c = config(s, j);
-    fill_defaults(s, &c, c.clone())
-}
-
-fn common(name: &str, ns: &str) -> Common {
-    Common {
-        name: name.into(),
-        namespace: ns.into(),
-        labels: BTreeMap::new(),
-        annotations: BTreeMap::new(),
-        wait: true,
-        takeover: false,
-        create_timeout: DEFAULT_TIMEOUT,
-        update_timeout: DEFAULT_TIMEOUT,
-        delete_timeout: DEFAULT_TIMEOUT,
-    }
+    schema_of(oci::attributes())
 }
 
 fn render_git(c: &Common, j: &serde_json::Value) -> Vec<serde_json::Value> {
-    let s = git::settings(&planned(&git_schema(), j));
+    let s = decoded::<git::GitSettings>(&planned(&git_schema(), j));
     git::render(c, &s).iter().map(to_json).collect()
 }
 
 fn render_oci(c: &Common, j: &serde_json::Value) -> Vec<serde_json::Value> {
-    let s = oci::settings(&planned(&oci_schema(), j));
+    let s = decoded::<oci::OciSettings>(&planned(&oci_schema(), j));
     oci::render(c, &s).iter().map(to_json).collect()
 }
 
 fn git_golden(file: &str, c: &Common, j: &serde_json::Value) {
-    let s = git::settings(&planned(&git_schema(), j));
+    let s = decoded::<git::GitSettings>(&planned(&git_schema(), j));
     assert_golden(&format!("sync/{file}"), &to_yaml(&git::render(c, &s)));
 }
 
 fn oci_golden(file: &str, c: &Common, j: &serde_json::Value) {
-    let s = oci::settings(&planned(&oci_schema(), j));
+    let s = decoded::<oci::OciSettings>(&planned(&oci_schema(), j));
     assert_golden(&format!("sync/{file}"), &to_yaml(&oci::render(c, &s)));
 }
 
@@ -147,7 +114,7 @@ fn every_attribute_is_described_and_secrets_are_sensitive() {
 
 #[test]
 fn defaults_follow_rendering() {
-    let g = git::settings(&planned(
+    let g = decoded::<git::GitSettings>(&planned(
         &git_schema(),
         &json!({"git": {"url": "https://example.com/r", "path": "./"}}),
     ));
@@ -164,16 +131,16 @@ fn defaults_follow_rendering() {
         ("3m", "5m", "60m")
     );
     assert!(!g.has_secret());
-    let o = oci::settings(&planned(
+    let o = decoded::<oci::OciSettings>(&planned(
         &oci_schema(),
         &json!({"artifact": {"url": "oci://ghcr.io/org/app"}}),
     ));
     assert_eq!(o.artifact.tag, "latest");
-    assert_eq!(o.artifact.semver, "");
+    assert_eq!(o.artifact.semver, None);
     assert_eq!(o.artifact.provider, "generic");
     assert_eq!(o.artifact.interval, "1m");
     assert_eq!(o.sync.path, "./");
-    assert_eq!(o.kustomize, super::shared::KustomizeOptions::default());
+    assert_eq!(o.kustomize, super::kustomization::KustomizeOptions::default());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
-//! The Kustomization half that `flux_git_sync` and `flux_oci_sync` share (RENDERING.md §4.2,
-//! §5.2): the `sync` options, `substitute`, `substitute_from`, `patches` and `decryption`, with
+//! The Kustomization half that `flux_git_sync` and `flux_oci_sync` share (docs/design/rendering.md
+//! §4.2, §5.2): the `sync` options, `substitute`, `substitute_from`, `patches` and `decryption`, with
 //! their attributes, decoding, checks and rendering.
 
 use crate::render::{Meta, object};
+use crate::resources::DependsOn;
 use kube::api::DynamicObject;
 use serde_json::{Map, json};
 use std::collections::BTreeMap;
 use tfplugin::cty::Value;
+use tfplugin::decode::{Decode, DecodeError, Field};
 use tfplugin::diag::Diagnostics;
 use tfplugin::path::AttributePath;
 use tfplugin::schema::validators;
@@ -51,15 +53,6 @@ pub struct SyncOptions {
     pub depends_on: Vec<DependsOn>,
 }
 
-/// One `sync.depends_on` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DependsOn {
-    /// Name of the Kustomization depended on.
-    pub name: String,
-    /// Its namespace; omitted when empty (the same namespace).
-    pub namespace: String,
-}
-
 /// One `substitute_from` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubstituteFrom {
@@ -86,8 +79,8 @@ pub struct Patch {
 pub struct Decryption {
     /// `sops`.
     pub provider: String,
-    /// The Secret holding the decryption keys; omitted when empty.
-    pub secret_name: String,
+    /// The Secret holding the decryption keys; omitted when unset.
+    pub secret_name: Option<String>,
 }
 
 /// The Kustomization options besides `sync`: post-build substitution, patches, decryption.
@@ -115,7 +108,7 @@ const TARGET_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// A duration attribute with a default.
-pub(super) fn duration(name: &str, default: &str, description: &str) -> Attribute {
+pub(crate) fn duration(name: &str, default: &str, description: &str) -> Attribute {
     Attribute::string(name)
         .default(Value::string(default))
         .validate(validators::duration())
@@ -240,77 +233,71 @@ pub fn kustomize_attributes() -> Vec<Attribute> {
     ]
 }
 
-fn string(v: &Value, default: &str) -> String {
-    v.as_str().unwrap_or(default).to_owned()
-}
-
-/// Decodes `sync` of a wholly known value; `path` is the Kustomization path.
-#[must_use]
-pub fn sync_options(v: &Value, path: String) -> SyncOptions {
-    let sync = v.get("sync");
-    SyncOptions {
-        path,
-        prune: sync.get("prune").as_bool().unwrap_or(true),
-        wait: sync.get("wait").as_bool().unwrap_or(true),
-        timeout: string(sync.get("timeout"), DEFAULT_TIMEOUT),
-        retry_interval: string(sync.get("retry_interval"), DEFAULT_RETRY_INTERVAL),
-        interval: string(sync.get("interval"), DEFAULT_SYNC_INTERVAL),
-        service_account_name: string(sync.get("service_account_name"), ""),
-        target_namespace: string(sync.get("target_namespace"), ""),
-        depends_on: sync
-            .get("depends_on")
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .map(|d| DependsOn {
-                name: string(d.get("name"), ""),
-                namespace: string(d.get("namespace"), ""),
-            })
-            .collect(),
+impl SyncOptions {
+    /// Decodes `sync`; `path` is the Kustomization path (`git.path`, or `sync.path` for OCI).
+    ///
+    /// # Errors
+    /// When `sync` does not have the schema's shape.
+    pub fn decode(sync: &Field<'_>, path: String) -> Result<Self, DecodeError> {
+        Ok(Self {
+            path,
+            prune: sync.get("prune")?,
+            wait: sync.get("wait")?,
+            timeout: sync.get("timeout")?,
+            retry_interval: sync.get("retry_interval")?,
+            interval: sync.get("interval")?,
+            service_account_name: sync.get("service_account_name")?,
+            target_namespace: sync.get("target_namespace")?,
+            depends_on: sync.get("depends_on")?,
+        })
     }
 }
 
-/// Decodes `substitute`, `substitute_from`, `patches` and `decryption` of a wholly known value.
-#[must_use]
-pub fn kustomize_options(v: &Value) -> KustomizeOptions {
-    let decryption = v.get("decryption");
-    KustomizeOptions {
-        substitute: super::super::string_map(v.get("substitute")),
-        substitute_from: v
-            .get("substitute_from")
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .map(|s| SubstituteFrom {
-                kind: string(s.get("kind"), ""),
-                name: string(s.get("name"), ""),
-                optional: s.get("optional").as_bool(),
-            })
-            .collect(),
-        patches: v
-            .get("patches")
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .map(|p| {
-                let text = string(p.get("patch"), "");
-                let target = p.get("target");
-                Patch {
-                    patch: compact_patch(&text).unwrap_or(text),
-                    target: TARGET_FIELDS
-                        .iter()
-                        .filter_map(|(attr, field)| {
-                            let value = target.get(attr).as_str().filter(|s| !s.is_empty())?;
-                            Some(((*field).to_owned(), value.to_owned()))
-                        })
-                        .collect(),
-                }
-            })
-            .collect(),
-        decryption: (!decryption.is_null()).then(|| Decryption {
-            provider: string(decryption.get("provider"), "sops"),
-            secret_name: string(decryption.get("secret_name"), ""),
-        }),
+/// `substitute`, `substitute_from`, `patches` and `decryption`, from the resource's top level.
+impl Decode for KustomizeOptions {
+    fn decode(v: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            substitute: v.get("substitute")?,
+            substitute_from: v.get("substitute_from")?,
+            patches: v.get("patches")?,
+            decryption: v.get("decryption")?,
+        })
+    }
+}
+
+impl Decode for SubstituteFrom {
+    fn decode(f: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            kind: f.get("kind")?,
+            name: f.get("name")?,
+            optional: f.get("optional")?,
+        })
+    }
+}
+
+impl Decode for Patch {
+    fn decode(f: &Field<'_>) -> Result<Self, DecodeError> {
+        let text: String = f.get("patch")?;
+        let target = f.attr("target");
+        let mut fields = BTreeMap::new();
+        for (attr, field) in TARGET_FIELDS {
+            if let Some(value) = target.non_empty(attr)? {
+                fields.insert((*field).to_owned(), value);
+            }
+        }
+        Ok(Self {
+            patch: compact_patch(&text).unwrap_or(text),
+            target: fields,
+        })
+    }
+}
+
+impl Decode for Decryption {
+    fn decode(f: &Field<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            provider: f.get("provider")?,
+            secret_name: f.non_empty("secret_name")?,
+        })
     }
 }
 
@@ -346,7 +333,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
 }
 
 /// The Kustomization applying `sync.path` of the source `source_kind`/`name`
-/// (RENDERING.md §4.2), fields in the modules' order.
+/// (docs/design/rendering.md §4.2), fields in the modules' order.
 #[must_use]
 pub fn kustomization(
     meta: &Meta,
@@ -394,25 +381,14 @@ pub fn kustomization(
         spec.insert("postBuild".into(), serde_json::Value::Object(post_build));
     }
     if !sync.depends_on.is_empty() {
-        let deps: Vec<serde_json::Value> = sync
-            .depends_on
-            .iter()
-            .map(|d| {
-                let mut m = Map::new();
-                m.insert("name".into(), json!(d.name));
-                if !d.namespace.is_empty() {
-                    m.insert("namespace".into(), json!(d.namespace));
-                }
-                serde_json::Value::Object(m)
-            })
-            .collect();
+        let deps: Vec<serde_json::Value> = sync.depends_on.iter().map(DependsOn::to_json).collect();
         spec.insert("dependsOn".into(), json!(deps));
     }
     if let Some(d) = &k.decryption {
         let mut m = Map::new();
         m.insert("provider".into(), json!(d.provider));
-        if !d.secret_name.is_empty() {
-            m.insert("secretRef".into(), json!({"name": d.secret_name}));
+        if let Some(secret) = &d.secret_name {
+            m.insert("secretRef".into(), json!({"name": secret}));
         }
         spec.insert("decryption".into(), serde_json::Value::Object(m));
     }

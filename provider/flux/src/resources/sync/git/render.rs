@@ -1,0 +1,68 @@
+//! The objects of a `flux_git_sync`.
+
+use super::{GIT_USERNAME, GitSettings};
+use crate::VERSION;
+use crate::render::{Meta, object};
+use crate::resources::Common;
+use crate::resources::secrets;
+use crate::resources::sync::kustomization::kustomization;
+use kube::api::DynamicObject;
+use serde_json::{Map, json};
+
+/// Renders the objects of a `flux_git_sync`, in apply order: the Secret (when a token, CA or
+/// GitHub App is given), the GitRepository, the Kustomization.
+#[must_use]
+pub fn render(common: &Common, s: &GitSettings) -> Vec<DynamicObject> {
+    let (name, ns) = (common.name.as_str(), common.namespace.as_str());
+    let meta = Meta::new(name, VERSION, &common.labels, &common.annotations, &[]);
+    let mut objects = Vec::new();
+    if s.has_secret() {
+        let mut data = Map::new();
+        let mut inputs = Vec::new();
+        data.insert("username".into(), json!(GIT_USERNAME));
+        if s.git.token.is_set() {
+            data.insert("password".into(), json!(s.git.token.value));
+            inputs.push(("password", &s.git.token));
+        }
+        if !s.git.ca.is_empty() {
+            data.insert("ca.crt".into(), json!(s.git.ca));
+        }
+        if let Some(app) = &s.github {
+            data.insert("githubAppID".into(), json!(app.app_id));
+            data.insert("githubAppInstallationID".into(), json!(app.app_installation_id));
+            data.insert("githubAppPrivateKey".into(), json!(app.app_private_key.value));
+            inputs.push(("githubAppPrivateKey", &app.app_private_key));
+        }
+        let mut metadata = meta.metadata(name, Some(ns));
+        secrets::annotate(&mut metadata, &inputs);
+        objects.push(object("v1", "Secret", metadata, json!({"stringData": data})));
+    }
+    let mut spec = Map::new();
+    spec.insert("interval".into(), json!(s.git.interval));
+    spec.insert("url".into(), json!(s.git.url));
+    spec.insert("ref".into(), json!({"name": s.git.git_ref}));
+    if s.has_secret() {
+        spec.insert("secretRef".into(), json!({"name": name}));
+    }
+    if s.github.is_some() {
+        spec.insert("provider".into(), json!("github"));
+    }
+    if !s.git.ignore.is_empty() {
+        spec.insert("ignore".into(), json!(s.git.ignore));
+    }
+    objects.push(object(
+        "source.toolkit.fluxcd.io/v1",
+        "GitRepository",
+        meta.metadata(name, Some(ns)),
+        json!({"spec": spec}),
+    ));
+    objects.push(kustomization(
+        &meta,
+        name,
+        ns,
+        "GitRepository",
+        &s.sync,
+        &s.kustomize,
+    ));
+    objects
+}
