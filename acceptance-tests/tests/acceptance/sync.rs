@@ -543,6 +543,44 @@ resource "flux_git_sync" "tenant" {
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
 }
 
+/// A namespace that does not exist is named as such at once: the apiserver's 404 names the
+/// namespace, which the engine tells from a missing API (retried while a new CRD's API appears).
+#[test]
+fn a_missing_namespace_is_reported_at_once_as_missing() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _crds = flux::crds(&cluster);
+    let wd = WorkDir::new(bed, "sync-missing-namespace");
+    wd.main_tf(
+        r#"
+resource "flux_oci_sync" "app" {
+  name      = "app"
+  namespace = "no-such-namespace"
+  artifact  = { url = "oci://registry.example.com/app" }
+  wait      = false
+}
+"#,
+    );
+    let started = Instant::now();
+    let run = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(run.code, 0, "{run}");
+    let out = run.output().replace('\n', " ");
+    assert!(
+        out.contains("its namespace \"no-such-namespace\" does not exist"),
+        "{out}"
+    );
+    assert!(!out.contains("failed to find the API"), "{out}");
+    assert!(
+        started.elapsed().as_secs() < 8,
+        "not retried as a missing API for 10 s: {:?}",
+        started.elapsed()
+    );
+    let values = wd.resource_values("flux_oci_sync.app");
+    assert!(
+        values.is_none_or(|v| v["objects"].as_object().is_none_or(serde_json::Map::is_empty)),
+        "nothing applied, nothing in state"
+    );
+}
+
 /// Bad input is an error naming the attribute, at validate, and nothing is applied.
 #[test]
 fn bad_input_is_rejected_at_validate() {

@@ -1,5 +1,6 @@
 //! Staged server-side apply.
 
+use crate::error::{Refusal, Step};
 use crate::{Deadline, Engine, Error, ObjectRef, Result};
 use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use std::collections::BTreeSet;
@@ -97,25 +98,22 @@ impl Engine {
                         api.patch(&r.name, &params, &Patch::Apply(object)).await
                     };
                     sent.map_err(|e| match e {
-                        kube::Error::Api(status) if status.is_not_found() => Error::Discovery {
-                            api_version: r.api_version(),
-                            kind: r.kind.clone(),
-                            message: status.message.clone(),
-                        },
-                        kube::Error::Api(status) if create && status.reason == "AlreadyExists" => {
-                            Error::Apply {
-                                object: r.clone(),
-                                message:
-                                    "it was created by someone else since this apply looked; apply again to \
-                                      see who owns it"
-                                        .to_owned(),
+                        kube::Error::Api(status) if status.is_not_found() => {
+                            let refusal = Refusal::of(&status);
+                            if refusal.is_missing_namespace() {
+                                Error::MissingNamespace { object: r.clone() }
+                            } else {
+                                Error::Discovery {
+                                    api_version: r.api_version(),
+                                    kind: r.kind.clone(),
+                                    message: refusal.message,
+                                }
                             }
                         }
-                        kube::Error::Api(status) => Error::Apply {
-                            object: r.clone(),
-                            message: status.message.clone(),
-                        },
-                        other => self.unreachable(other),
+                        kube::Error::Api(status) if create && status.reason == "AlreadyExists" => {
+                            Error::Raced { object: r.clone() }
+                        }
+                        other => self.request_error(Step::Apply, &r, other),
                     })
                 })
                 .await;
@@ -140,8 +138,8 @@ impl Engine {
                 // A Secret's `type` cannot change in place (an HTTP Helm repository's basic-auth
                 // Secret becoming a registry's docker config): it holds nothing but what is
                 // rendered, so it is replaced. Other immutable fields stay errors.
-                Err(Error::Apply { ref message, .. })
-                    if !recreated && is_secret(&r) && message.contains("field is immutable") =>
+                Err(Error::Apply { ref refusal, .. })
+                    if !recreated && is_secret(&r) && refusal.is_immutable("type") =>
                 {
                     tracing::info!(object = %r, "type changed: replacing the Secret");
                     recreated = true;

@@ -1,5 +1,6 @@
 //! Ordered, bounded deletes.
 
+use crate::error::Step;
 use crate::{Deadline, Engine, Error, ObjectRef, Result};
 use kube::api::DeleteParams;
 
@@ -48,11 +49,7 @@ impl Engine {
                         Ok(())
                     }
                     Err(kube::Error::Api(status)) if status.is_not_found() => Ok(()),
-                    Err(kube::Error::Api(status)) => Err(Error::Delete {
-                        object: r.clone(),
-                        message: status.message.clone(),
-                    }),
-                    Err(other) => Err(self.unreachable(other)),
+                    Err(e) => Err(self.request_error(Step::Delete, r, e)),
                 }
             };
             deadline.bound(r, deleted).await?;

@@ -2,7 +2,8 @@
 //! nothing would ever remove it, and the objects (and with them their CRDs and namespaces)
 //! would hang in deletion forever.
 
-use crate::{Deadline, Engine, Error, ObjectRef, Result};
+use crate::error::Step;
+use crate::{Deadline, Engine, ObjectRef, Result};
 
 /// Objects per list page: a cluster with many Flux objects is read in bounded pieces.
 const PAGE: u32 = 500;
@@ -47,13 +48,9 @@ impl Engine {
                 self.count();
                 let list = deadline
                     .bound(crd, async {
-                        api.list(&params).await.map_err(|e| match e {
-                            kube::Error::Api(status) => Error::Read {
-                                object: crd.clone(),
-                                message: format!("listing {plural}: {}", status.message),
-                            },
-                            other => self.unreachable(other),
-                        })
+                        api.list(&params)
+                            .await
+                            .map_err(|e| self.request_error(Step::Read, crd, e))
                     })
                     .await?;
                 for item in list
@@ -81,11 +78,7 @@ impl Engine {
                         {
                             Ok(_) => Ok(true),
                             Err(kube::Error::Api(status)) if status.is_not_found() => Ok(false),
-                            Err(kube::Error::Api(status)) => Err(Error::Apply {
-                                object: r.clone(),
-                                message: status.message.clone(),
-                            }),
-                            Err(other) => Err(self.unreachable(other)),
+                            Err(e) => Err(self.request_error(Step::Apply, &r, e)),
                         }
                     };
                     if deadline.bound(&r, patched).await? {

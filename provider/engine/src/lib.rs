@@ -20,11 +20,12 @@ pub mod quantity;
 mod wait;
 
 pub use apply::ApplyFailure;
-pub use error::{Error, Result};
+pub use error::{Cause, Error, Refusal, Result};
 pub use object::ObjectRef;
 pub use ownership::Claim;
 pub use wait::{Readiness, readiness};
 
+use crate::error::Step;
 use futures::future::BoxFuture;
 use kube::api::{Api, DynamicObject};
 use kube::core::ApiResource;
@@ -269,13 +270,18 @@ impl Engine {
             Err(e) => return Err(e),
         };
         self.count();
-        api.get_opt(&r.name).await.map_err(|e| match e {
-            kube::Error::Api(status) => Error::Read {
-                object: r.clone(),
-                message: status.message.clone(),
-            },
+        api.get_opt(&r.name)
+            .await
+            .map_err(|e| self.request_error(Step::Read, r, e))
+    }
+
+    /// The error of a failed request of `step` on `r`: the server's refusal, or an
+    /// unreachable server.
+    pub(crate) fn request_error(&self, step: Step, r: &ObjectRef, e: kube::Error) -> Error {
+        match e {
+            kube::Error::Api(status) => Error::refused(step, r, &status),
             other => self.unreachable(other),
-        })
+        }
     }
 
     fn unreachable(&self, source: kube::Error) -> Error {

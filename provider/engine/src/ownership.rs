@@ -5,6 +5,7 @@
 //! field managers: an object carries [`OWNER_ANNOTATION`] naming the instance that applied it,
 //! and an instance only deletes what carries its own name.
 
+use crate::error::Step;
 use crate::{Deadline, Engine, Error, ObjectRef, Result};
 use kube::api::{DynamicObject, Patch, PatchParams};
 use serde_json::{Value, json};
@@ -198,7 +199,7 @@ impl Engine {
             .bound(r, async {
                 api.patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch))
                     .await
-                    .map_err(|e| self.apply_error(r, e))
+                    .map_err(|e| self.request_error(Step::Apply, r, e))
             })
             .await?;
         tracing::info!(object = %r, "took over: other managers' fields merged into ours");
@@ -227,22 +228,12 @@ impl Engine {
             match api.patch(&r.name, &params, &Patch::Apply(&empty)).await {
                 Ok(_) => Ok(()),
                 Err(kube::Error::Api(status)) if status.is_not_found() => Ok(()),
-                Err(e) => Err(self.apply_error(r, e)),
+                Err(e) => Err(self.request_error(Step::Apply, r, e)),
             }
         };
         deadline.bound(r, released).await?;
         tracing::info!(object = %r, "released: left in place without our fields");
         Ok(())
-    }
-
-    pub(crate) fn apply_error(&self, r: &ObjectRef, e: kube::Error) -> Error {
-        match e {
-            kube::Error::Api(status) => Error::Apply {
-                object: r.clone(),
-                message: status.message.clone(),
-            },
-            other => self.unreachable(other),
-        }
     }
 }
 

@@ -507,3 +507,33 @@ async fn every_resource_has_an_identity_schema() {
         );
     }
 }
+
+/// A state written before an attribute existed is upgraded with the attribute's default, as a
+/// plan would fill it: the resources decode settings without restating defaults, so a null
+/// there would be an error at the next refresh.
+#[tokio::test]
+async fn upgraded_states_gain_the_defaults_of_attributes_they_lack() {
+    let served = serve_debug();
+    let mut c = pb::provider_client::ProviderClient::new(connect(&served.socket).await);
+    let upgraded = c
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "flux_tenant".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: br#"{"name":"t","namespace":"t","id":"t/t"}"#.to_vec(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("upgrade")
+        .into_inner();
+    assert!(upgraded.diagnostics.is_empty(), "{:?}", upgraded.diagnostics);
+    let state = upgraded.upgraded_state.expect("a state").msgpack;
+    let has = |s: &str| state.windows(s.len()).any(|w| w == s.as_bytes());
+    assert!(has("namespace-admin"), "role gets its default");
+    assert!(
+        has("helmreleases") && has("kustomizations"),
+        "resource_quota gets its default"
+    );
+    assert!(has("flux"), "service_account gets its default");
+}
