@@ -1,4 +1,4 @@
-//! The objects of a `flux_aio` instance (RENDERING.md §3.2–3.10). Pure.
+//! The objects of a `flux_aio` instance (docs/design/rendering.md §3.2–3.10). Pure.
 
 use super::settings::{
     AioSettings, Compatibility, Component, Controller, Resources, SecurityProfile, WorkloadProvider,
@@ -237,7 +237,7 @@ fn crd_object(crd: &Value, meta: &Meta) -> Option<DynamicObject> {
     serde_json::from_value(crd).ok()
 }
 
-/// The Deployment (RENDERING §3.3).
+/// The Deployment (docs/design/rendering.md §3.3).
 fn deployment(
     common: &Common,
     s: &AioSettings,
@@ -378,7 +378,7 @@ fn deployment(
     )
 }
 
-/// The environment of every container (RENDERING §3.3.2), user entries sorted by name last.
+/// The environment of every container (docs/design/rendering.md §3.3.2), user entries sorted by name last.
 fn environment(s: &AioSettings) -> Vec<Value> {
     let mut env = vec![
         json!({"name": "SOURCE_CONTROLLER_LOCALHOST", "value": "localhost:9790"}),
@@ -398,7 +398,7 @@ fn environment(s: &AioSettings) -> Vec<Value> {
     env
 }
 
-/// What differs between the containers (RENDERING §3.3.4).
+/// What differs between the containers (docs/design/rendering.md §3.3.4).
 struct Layout {
     ports: &'static [(u16, &'static str)],
     liveness: (&'static str, &'static str),
@@ -449,7 +449,7 @@ fn layout(c: Component) -> Layout {
     }
 }
 
-/// The container args, in the order of RENDERING §3.3.4.
+/// The container args, in the order of docs/design/rendering.md §3.3.4.
 fn args(c: Component, ctl: &Controller, s: &AioSettings, name: &str, field_manager: &str) -> Vec<String> {
     let mut a: Vec<String> = vec![
         "--watch-all-namespaces".into(),
@@ -578,7 +578,7 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    /// The container of controller `c` (RENDERING §3.3.3–3.3.4).
+    /// The container of controller `c` (docs/design/rendering.md §3.3.3–3.3.4).
     fn container(&self, c: Component, ctl: &Controller, image: &str) -> Value {
         let l = layout(c);
         let ports: Vec<Value> = l

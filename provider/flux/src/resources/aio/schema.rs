@@ -1,4 +1,4 @@
-//! The resource-specific attributes of `flux_aio` (SCHEMA.md), with their defaults and
+//! The resource-specific attributes of `flux_aio` (documented in docs/resources/), with their defaults and
 //! single-attribute validators. The common attributes are added by the adapter.
 
 use super::{
@@ -38,7 +38,7 @@ const SIZE_RE: &str = r"^[0-9]+Gi$";
 /// `tmpfs.size_limit`: whole mebibytes or gibibytes, or empty.
 const SIZE_LIMIT_RE: &str = r"^([0-9]+(Mi|Gi))?$";
 
-/// Every resource-specific attribute of `flux_aio`, in SCHEMA.md order.
+/// Every resource-specific attribute of `flux_aio`, in the order of its documentation page.
 #[must_use]
 pub fn attributes() -> Vec<Attribute> {
     vec![

@@ -1,4 +1,4 @@
-//! The resource-specific attributes of `flux_helm_release` (SCHEMA.md), with their defaults and
+//! The resource-specific attributes of `flux_helm_release` (documented in docs/resources/), with their defaults and
 //! single-attribute validators. The common attributes are added by the adapter.
 
 use super::{
@@ -15,7 +15,7 @@ pub(super) const URL_RE: &str = r"^(http|https|oci)://.+$";
 /// A key of a ConfigMap or Secret, or empty.
 const VALUES_KEY_RE: &str = r"^([A-Za-z0-9._-]+)?$";
 
-/// Every resource-specific attribute of `flux_helm_release`, in SCHEMA.md order.
+/// Every resource-specific attribute of `flux_helm_release`, in the order of its documentation page.
 #[must_use]
 pub fn attributes() -> Vec<Attribute> {
     vec![

@@ -235,7 +235,7 @@ fn credentials_debug_is_redacted() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reference renderings (RENDERING §6.3)
+// Reference renderings (docs/design/rendering.md §6.3)
 
 #[test]
 fn reference_http() {

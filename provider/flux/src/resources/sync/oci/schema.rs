@@ -7,7 +7,7 @@ use tfplugin::cty::Value;
 use tfplugin::schema::validators;
 use tfplugin::schema::{Attribute, Nesting};
 
-/// The resource-specific attributes of `flux_oci_sync`, in SCHEMA.md order.
+/// The resource-specific attributes of `flux_oci_sync`, in the order of its documentation page.
 #[must_use]
 pub fn attributes() -> Vec<Attribute> {
     let mut attrs = vec![
