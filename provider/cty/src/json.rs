@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as SJson;
 
 use crate::error::{Path, PathStep};
-use crate::msgpack::{describe_type, describe_value};
+use crate::msgpack::describe_type;
 use crate::{Error, MAX_NESTING, Number, ObjectType, Type, Value};
 
 const FORMAT: &str = "JSON";
@@ -393,11 +393,7 @@ impl Encoder {
 
     #[cold]
     fn mismatch(&self, v: &Value, ty: &Type) -> Error {
-        self.err(format!(
-            "expected {}, got {}",
-            describe_type(ty),
-            describe_value(v)
-        ))
+        self.err(format!("expected {}, got {}", describe_type(ty), v.kind_name()))
     }
 
     fn nested(&mut self, step: PathStep, v: &Value, ty: &Type) -> Result<J, Error> {

@@ -99,7 +99,7 @@ impl Encoder {
         self.err(format!(
             "expected {}, got {}",
             describe_type(ty),
-            describe_value(v)
+            Value::kind_name(v)
         ))
     }
 
@@ -537,23 +537,6 @@ pub(crate) fn describe_type(ty: &Type) -> String {
         Type::Map(_) => "map".into(),
         Type::Object(_) => "object".into(),
         Type::Tuple(_) => "tuple".into(),
-    }
-}
-
-/// How a value is named in error messages.
-pub(crate) fn describe_value(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Unknown(_) => "unknown value",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::List(_) => "list",
-        Value::Set(_) => "set",
-        Value::Tuple(_) => "tuple",
-        Value::Map(_) => "map",
-        Value::Object(_) => "object",
-        Value::Dynamic(_, v) => describe_value(v),
     }
 }
 

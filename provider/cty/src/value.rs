@@ -206,6 +206,25 @@ impl Value {
         }
     }
 
+    /// How this value is named in error messages: `null`, `unknown value`, `string`, `list`…
+    /// (a dynamic value by what it holds).
+    #[must_use]
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown(_) => "unknown value",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Tuple(_) => "tuple",
+            Value::Map(_) => "map",
+            Value::Object(_) => "object",
+            Value::Dynamic(_, v) => v.kind_name(),
+        }
+    }
+
     /// An object attribute; [`Value::Null`] if this is not a known object or has no such attribute.
     pub fn get(&self, attr: &str) -> &Value {
         static NULL: Value = Value::Null;

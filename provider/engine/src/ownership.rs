@@ -254,52 +254,43 @@ mod tests {
     fn claims_follow_the_marks() {
         let me = "flux_aio/flux-system/flux";
         assert_eq!(Claim::of(None, me), Claim::Absent);
-        let ours = object(json!({}), json!({OWNER_ANNOTATION: me}), json!([]));
-        assert_eq!(Claim::of(Some(&ours), me), Claim::Ours { adopted: false });
-        let adopted = object(
-            json!({}),
-            json!({OWNER_ANNOTATION: me, ADOPTED_ANNOTATION: "true"}),
-            json!([]),
-        );
-        assert_eq!(Claim::of(Some(&adopted), me), Claim::Ours { adopted: true });
-        let other = object(
-            json!({}),
-            json!({OWNER_ANNOTATION: "flux_aio/other/flux"}),
-            json!([]),
-        );
-        assert_eq!(
-            Claim::of(Some(&other), me),
-            Claim::OtherInstance("flux_aio/other/flux".into())
-        );
-        let timoni = object(
-            json!({"instance.timoni.sh/name": "flux", "instance.timoni.sh/namespace": "flux-system"}),
-            json!({}),
-            json!([]),
-        );
-        assert_eq!(
-            Claim::of(Some(&timoni), me),
-            Claim::OtherTool("Timoni instance flux-system/flux".into())
-        );
-        let helm = object(
-            json!({}),
-            json!({"meta.helm.sh/release-name": "flux2", "meta.helm.sh/release-namespace": "flux-system"}),
-            json!([]),
-        );
-        assert_eq!(
-            Claim::of(Some(&helm), me),
-            Claim::OtherTool("Helm release flux-system/flux2".into())
-        );
-        let install = object(
-            json!({"app.kubernetes.io/part-of": "flux", "app.kubernetes.io/instance": "flux-system"}),
-            json!({}),
-            json!([]),
-        );
-        assert_eq!(
-            Claim::of(Some(&install), me),
-            Claim::OtherTool("flux install (instance flux-system)".into())
-        );
-        let by_hand = object(json!({"team": "a"}), json!({}), json!([]));
-        assert_eq!(Claim::of(Some(&by_hand), me), Claim::Unowned);
+        let cases = [
+            (
+                json!({}),
+                json!({OWNER_ANNOTATION: me}),
+                Claim::Ours { adopted: false },
+            ),
+            (
+                json!({}),
+                json!({OWNER_ANNOTATION: me, ADOPTED_ANNOTATION: "true"}),
+                Claim::Ours { adopted: true },
+            ),
+            (
+                json!({}),
+                json!({OWNER_ANNOTATION: "flux_aio/other/flux"}),
+                Claim::OtherInstance("flux_aio/other/flux".into()),
+            ),
+            (
+                json!({"instance.timoni.sh/name": "flux", "instance.timoni.sh/namespace": "flux-system"}),
+                json!({}),
+                Claim::OtherTool("Timoni instance flux-system/flux".into()),
+            ),
+            (
+                json!({}),
+                json!({"meta.helm.sh/release-name": "flux2", "meta.helm.sh/release-namespace": "flux-system"}),
+                Claim::OtherTool("Helm release flux-system/flux2".into()),
+            ),
+            (
+                json!({"app.kubernetes.io/part-of": "flux", "app.kubernetes.io/instance": "flux-system"}),
+                json!({}),
+                Claim::OtherTool("flux install (instance flux-system)".into()),
+            ),
+            (json!({"team": "a"}), json!({}), Claim::Unowned),
+        ];
+        for (labels, annotations, claim) in cases {
+            let live = object(labels.clone(), annotations.clone(), json!([]));
+            assert_eq!(Claim::of(Some(&live), me), claim, "{labels} {annotations}");
+        }
     }
 
     #[test]

@@ -2,11 +2,11 @@
 
 use super::FluxResource;
 use super::adapter::digests::DIGEST_SALT;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
-use tfplugin::decode::{Decode, DecodeError, Field};
 use tfplugin::schema::Attribute;
 use tfplugin::schema::validators;
 
@@ -36,39 +36,49 @@ pub struct Common {
     pub delete_timeout: Duration,
 }
 
-impl Decode for Common {
+impl Common {
     /// Decodes the common attributes of a wholly known value; an operation without a
     /// `timeouts` entry waits [`DEFAULT_TIMEOUT`] (a block has no schema default).
-    fn decode(v: &Field<'_>) -> Result<Self, DecodeError> {
-        let timeouts = v.attr("timeouts");
-        let timeout = |op: &str| -> Result<Duration, DecodeError> {
-            let given: Option<String> = timeouts.get(op)?;
-            Ok(given
-                .as_deref()
-                .and_then(tfplugin::duration::parse_go)
-                .unwrap_or(DEFAULT_TIMEOUT))
-        };
-        Ok(Self {
-            name: v.get("name")?,
-            namespace: v.get("namespace")?,
-            labels: v.get("labels")?,
-            annotations: v.get("annotations")?,
-            wait: v.get("wait")?,
-            takeover: v.get("takeover")?,
-            create_timeout: timeout("create")?,
-            update_timeout: timeout("update")?,
-            delete_timeout: timeout("delete")?,
-        })
-    }
-}
-
-impl Common {
-    /// Decodes the common attributes of a wholly known value, as a diagnostic on failure.
     ///
     /// # Errors
     /// When the value does not have the schema's shape (a bug, reported with its path).
     pub fn from_value(v: &Value) -> Result<Self, Diagnostic> {
-        Ok(Field::root(v).decode()?)
+        /// The attributes as given.
+        #[derive(Deserialize)]
+        struct Given {
+            name: String,
+            namespace: String,
+            labels: BTreeMap<String, String>,
+            annotations: BTreeMap<String, String>,
+            wait: bool,
+            takeover: bool,
+            #[serde(default)]
+            timeouts: Timeouts,
+        }
+        /// The `timeouts` block.
+        #[derive(Default, Deserialize)]
+        struct Timeouts {
+            create: Option<String>,
+            update: Option<String>,
+            delete: Option<String>,
+        }
+        let given: Given = tfplugin::decode::decode(v)?;
+        let timeout = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(tfplugin::duration::parse_go)
+                .unwrap_or(DEFAULT_TIMEOUT)
+        };
+        Ok(Self {
+            name: given.name,
+            namespace: given.namespace,
+            labels: given.labels,
+            annotations: given.annotations,
+            wait: given.wait,
+            takeover: given.takeover,
+            create_timeout: timeout(&given.timeouts.create),
+            update_timeout: timeout(&given.timeouts.update),
+            delete_timeout: timeout(&given.timeouts.delete),
+        })
     }
 }
 
@@ -85,21 +95,13 @@ pub fn string_map(v: &Value) -> BTreeMap<String, String> {
 }
 
 /// One `depends_on` entry (see [`depends_on_attribute`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct DependsOn {
     /// Name of the object depended on.
     pub name: String,
     /// Its namespace; `None` for the same namespace (unset or empty).
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub namespace: Option<String>,
-}
-
-impl Decode for DependsOn {
-    fn decode(f: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            name: f.get("name")?,
-            namespace: f.non_empty("namespace")?,
-        })
-    }
 }
 
 impl DependsOn {

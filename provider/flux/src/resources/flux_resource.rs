@@ -7,9 +7,9 @@ use super::common::common_attributes;
 use async_trait::async_trait;
 use engine::{Deadline, Engine, ObjectRef};
 use kube::api::DynamicObject;
+use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use tfplugin::cty::Value;
-use tfplugin::decode::{Decode, Field};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::{Diagnostic, Diagnostics};
 
@@ -92,14 +92,19 @@ pub trait FluxResource: Send + Sync + 'static {
     /// Reads back from the cluster the resource-specific attributes (plus `labels` and
     /// `annotations`) of an instance being imported. `recorded` holds the attributes read from
     /// the [`Self::CONFIG_RECORD`] object, if the resource has one: what is left to read is
-    /// the secrets.
+    /// the secrets. By default the recorded attributes are all there is.
     async fn import(
-        engine: &Engine,
-        namespace: &str,
-        name: &str,
-        recorded: BTreeMap<String, Value>,
-    ) -> Result<BTreeMap<String, Value>, Diagnostic>;
+        _engine: &Engine,
+        _namespace: &str,
+        _name: &str,
+        recorded: Attributes,
+    ) -> Result<Attributes, Diagnostic> {
+        Ok(recorded)
+    }
 }
+
+/// Attribute values by name: what an import reads back.
+pub type Attributes = BTreeMap<String, Value>;
 
 /// The most the [`CONFIG_ANNOTATION`] may hold before [`FluxResource::RECORDED_IN_SPEC`]
 /// attributes are left out of it: Kubernetes refuses objects whose annotations total more than
@@ -142,10 +147,11 @@ pub fn schema<R: FluxResource>() -> Schema {
     }
 }
 
-/// Decodes the settings of a resource whose settings need no I/O; a value the schema should
-/// not have allowed becomes an error diagnostic with its path.
-pub fn decode_settings<S: Decode>(value: &Value, diags: &mut Diagnostics) -> Option<S> {
-    match Field::root(value).decode() {
+/// Decodes the settings of a resource from a wholly known value, its secret triplets folded
+/// (see [`super::secrets::fold`]); a value the schema should not have allowed becomes an error
+/// diagnostic with its path.
+pub fn decode_settings<S: DeserializeOwned>(value: &Value, diags: &mut Diagnostics) -> Option<S> {
+    match tfplugin::decode::decode(&super::secrets::fold(value)) {
         Ok(s) => Some(s),
         Err(e) => {
             diags.push(e.into());

@@ -47,6 +47,19 @@ pub async fn read_for_import(engine: &Engine, key: String) -> Result<Option<Dyna
     engine.get(&r).await.map_err(|e| engine_diagnostic("import", &e))
 }
 
+/// Reads the namespace of an instance being imported.
+///
+/// # Errors
+/// A diagnostic when the read fails or the namespace does not exist.
+pub async fn read_namespace_for_import(
+    engine: &Engine,
+    namespace: &str,
+) -> Result<DynamicObject, Diagnostic> {
+    read_for_import(engine, format!("/v1/Namespace//{namespace}"))
+        .await?
+        .ok_or_else(|| import_error(format!("namespace {namespace:?} does not exist")))
+}
+
 /// An error diagnostic for an import that found something unexpected.
 #[must_use]
 pub fn import_error(what: String) -> Diagnostic {

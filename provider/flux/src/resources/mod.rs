@@ -18,9 +18,9 @@ mod testing;
 pub use adapter::digests::DIGEST_SALT;
 pub use common::{Common, DEFAULT_TIMEOUT, DependsOn, depends_on_attribute, string_map, string_map_value};
 pub use flux_resource::{
-    CONFIG_ANNOTATION, Context, FluxResource, Phase, RECORD_BUDGET, decode_settings, schema,
+    Attributes, CONFIG_ANNOTATION, Context, FluxResource, Phase, RECORD_BUDGET, decode_settings, schema,
 };
-pub use import::{import_error, read_for_import, shared_user_metadata};
+pub use import::{import_error, read_for_import, read_namespace_for_import, shared_user_metadata};
 
 use crate::config::Shared;
 use std::sync::Arc;

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use tfplugin::cty::Value;
-use tfplugin::decode::{DecodeError, Field};
 use tfplugin::diag::Diagnostics;
 use tfplugin::path::AttributePath;
 use tfplugin::schema::Attribute;
@@ -21,8 +20,9 @@ use tfplugin::schema::validators;
 /// Annotation of a rendered Secret: its data keys that hold write-only values, with versions.
 pub const WRITE_ONLY_ANNOTATION: &str = "flux-aio.provider/write-only";
 
-/// The value of a secret attribute: given directly, or write-only with a version.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// The value of a secret attribute: given directly, or write-only with a version. Decoded from
+/// a value [`fold`] has prepared.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct SecretInput {
     /// The secret (empty when unset, or when a write-only value is not at hand: refresh).
     pub value: String,
@@ -54,22 +54,43 @@ impl SecretInput {
     pub fn is_set(&self) -> bool {
         !self.value.is_empty() || self.write_only_version.is_some()
     }
+}
 
-    /// Decodes `<name>` / `<name>_wo` / `<name>_wo_version` of `parent`; the write-only value
-    /// wins when its version is set. Unset is empty.
-    ///
-    /// # Errors
-    /// When an attribute does not have the schema's shape.
-    pub fn decode(parent: &Field<'_>, name: &str) -> Result<Self, DecodeError> {
-        let version: Option<i64> = parent.get(&format!("{name}_wo_version"))?;
-        let value: Option<String> = match version {
-            Some(_) => parent.get(&format!("{name}_wo"))?,
-            None => parent.get(name)?,
-        };
-        Ok(Self {
-            value: value.unwrap_or_default(),
-            write_only_version: version,
-        })
+/// The value of a configuration with each secret triplet (`<name>`, `<name>_wo`,
+/// `<name>_wo_version`) folded into `<name>` as the object a [`SecretInput`] decodes from:
+/// `{ value, write_only_version }`, the write-only value winning when its version is set.
+/// Resources decode their settings from this, so the choice is made once, here.
+#[must_use]
+pub fn fold(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut folded: BTreeMap<String, Value> = map.iter().map(|(k, v)| (k.clone(), fold(v))).collect();
+            for name in map.keys().filter_map(|k| k.strip_suffix("_wo_version")) {
+                if !map.contains_key(name) {
+                    continue;
+                }
+                let version = map[&format!("{name}_wo_version")].clone();
+                let secret = if version.is_null() {
+                    map[name].clone()
+                } else {
+                    map.get(&format!("{name}_wo")).cloned().unwrap_or(Value::Null)
+                };
+                let secret = if secret.is_null() {
+                    Value::string("")
+                } else {
+                    secret
+                };
+                folded.insert(
+                    name.to_owned(),
+                    Value::object([("value", secret), ("write_only_version", version)]),
+                );
+            }
+            Value::Object(folded)
+        }
+        Value::List(items) => Value::List(items.iter().map(fold).collect()),
+        Value::Set(items) => Value::Set(items.iter().map(fold).collect()),
+        Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (k.clone(), fold(v))).collect()),
+        other => other.clone(),
     }
 }
 
@@ -220,6 +241,27 @@ pub fn live_docker_password(secret: &kube::api::DynamicObject) -> Option<String>
     Some(auths.values().next()?.get("password")?.as_str()?.to_owned())
 }
 
+/// A `kubernetes.io/dockerconfigjson` Secret with `metadata`, holding credentials for
+/// `registry`; the password's write-only version, if any, is annotated.
+#[must_use]
+pub fn docker_config_secret(
+    mut metadata: serde_json::Value,
+    registry: &str,
+    username: &str,
+    password: &SecretInput,
+) -> kube::api::DynamicObject {
+    annotate(&mut metadata, &[(".dockerconfigjson", password)]);
+    crate::render::object(
+        "v1",
+        "Secret",
+        metadata,
+        serde_json::json!({
+            "type": "kubernetes.io/dockerconfigjson",
+            "stringData": {".dockerconfigjson": crate::render::docker_config(registry, username, &password.value)},
+        }),
+    )
+}
+
 /// Restores, for an import, the secret `<name>` of the object at `path` in the recorded
 /// attributes (where secrets are null): `value`, unless the record says the write-only twin is
 /// used (its version is recorded; the value itself cannot be read back into state).
@@ -263,34 +305,51 @@ mod tests {
         )
     }
 
+    /// The secret of `auth` in a configuration holding `entries` under `auth`, as the
+    /// resources decode it.
+    fn secret(entries: &[(&str, Value)]) -> SecretInput {
+        #[derive(serde::Deserialize)]
+        struct Auth {
+            password: SecretInput,
+        }
+        #[derive(serde::Deserialize)]
+        struct Config {
+            auth: Auth,
+        }
+        let v = obj(&[("auth", obj(entries))]);
+        let c: Config = tfplugin::decode::decode(&fold(&v)).expect("decodes");
+        c.auth.password
+    }
+
     #[test]
-    fn decode_prefers_the_write_only_twin_when_versioned() {
-        let v = obj(&[
+    fn fold_prefers_the_write_only_twin_when_versioned() {
+        let s = secret(&[
             ("password", Value::Null),
             ("password_wo", Value::string("s3cret")),
             ("password_wo_version", Value::number(2)),
         ]);
-        let s = SecretInput::decode(&Field::root(&v), "password").unwrap();
         assert_eq!(s.value, "s3cret");
         assert_eq!(s.write_only_version, Some(2));
         assert!(!format!("{s:?}").contains("s3cret"), "Debug redacts");
-        let v = obj(&[("password", Value::string("p"))]);
-        assert_eq!(
-            SecretInput::decode(&Field::root(&v), "password").unwrap(),
-            SecretInput::plain("p")
-        );
+        let plain = secret(&[
+            ("password", Value::string("p")),
+            ("password_wo", Value::Null),
+            ("password_wo_version", Value::Null),
+        ]);
+        assert_eq!(plain, SecretInput::plain("p"));
         // At refresh the write-only value is null: still configured.
-        let v = obj(&[("password_wo_version", Value::number(1))]);
-        assert!(
-            SecretInput::decode(&Field::root(&v), "password")
-                .unwrap()
-                .is_set()
-        );
-        assert!(
-            !SecretInput::decode(&Field::root(&obj(&[])), "password")
-                .unwrap()
-                .is_set()
-        );
+        let refresh = secret(&[
+            ("password", Value::Null),
+            ("password_wo", Value::Null),
+            ("password_wo_version", Value::number(1)),
+        ]);
+        assert!(refresh.is_set());
+        let unset = secret(&[
+            ("password", Value::Null),
+            ("password_wo", Value::Null),
+            ("password_wo_version", Value::Null),
+        ]);
+        assert!(!unset.is_set());
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! them.
 
 use super::{Common, DEFAULT_TIMEOUT};
+use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use tfplugin::cty::{self, Value};
-use tfplugin::decode::{Decode, Field};
 use tfplugin::schema::{Attribute, Schema, fill_defaults};
 
 /// A schema of the resource-specific attributes.
@@ -32,11 +32,11 @@ pub fn planned(schema: &Schema, j: &serde_json::Value) -> Value {
     planned_value(schema, &config(schema, j))
 }
 
-/// Settings decoded from a planned value; panics with the path when they do not decode.
-pub fn decoded<S: Decode>(planned: &Value) -> S {
-    Field::root(planned)
-        .decode()
-        .unwrap_or_else(|e| panic!("settings do not decode: {e}"))
+/// Settings decoded from a planned value as the adapter decodes them; panics with the path
+/// when they do not decode.
+pub fn decoded<S: DeserializeOwned>(planned: &Value) -> S {
+    let mut diags = tfplugin::Diagnostics::new();
+    super::decode_settings(planned, &mut diags).unwrap_or_else(|| panic!("settings do not decode: {diags:?}"))
 }
 
 /// The common attributes of an instance `namespace/name` with every default.

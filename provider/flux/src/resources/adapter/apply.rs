@@ -351,15 +351,6 @@ mod tests {
         fn render(_common: &Common, _settings: &(), _field_manager: &str) -> Vec<DynamicObject> {
             Vec::new()
         }
-
-        async fn import(
-            _engine: &Engine,
-            _namespace: &str,
-            _name: &str,
-            _recorded: BTreeMap<String, Value>,
-        ) -> Result<BTreeMap<String, Value>, Diagnostic> {
-            Ok(BTreeMap::new())
-        }
     }
 
     #[tokio::test]

@@ -74,48 +74,36 @@ impl<R: FluxResource> Managed<R> {
 
     pub(super) async fn import_instance(&self, id: &str) -> ReadResponse {
         let mut diags = Diagnostics::new();
+        let state = match self.imported_state(id).await {
+            Ok(state) => Some(state),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        };
+        ReadResponse {
+            state,
+            diagnostics: diags,
+        }
+    }
+
+    /// The state of instance `id` (`<namespace>/<name>`) read back from the cluster.
+    async fn imported_state(&self, id: &str) -> Result<Value, Diagnostic> {
         let Some((namespace, name)) = id
             .split_once('/')
             .filter(|(ns, n)| !ns.is_empty() && !n.is_empty())
         else {
-            diags.push(Diagnostic::error(
+            return Err(Diagnostic::error(
                 "Invalid import ID",
                 format!("Expected \"<namespace>/<name>\", got {id:?}."),
             ));
-            return ReadResponse {
-                state: None,
-                diagnostics: diags,
-            };
         };
-        let Some(engine) = self.engine(&mut diags).await else {
-            return ReadResponse {
-                state: None,
-                diagnostics: diags,
-            };
-        };
+        let engine = self.shared.engine().await?;
         let recorded = match R::CONFIG_RECORD {
-            Some(record) => match self.read_record(&engine, record, namespace, name).await {
-                Ok(attrs) => attrs,
-                Err(d) => {
-                    diags.push(d);
-                    return ReadResponse {
-                        state: None,
-                        diagnostics: diags,
-                    };
-                }
-            },
+            Some(record) => self.read_record(&engine, record, namespace, name).await?,
             None => BTreeMap::new(),
         };
-        let attrs = match R::import(&engine, namespace, name, recorded).await {
-            Ok(attrs) => attrs,
-            Err(d) => {
-                diags.push(d);
-                return ReadResponse {
-                    state: None,
-                    diagnostics: diags,
-                };
-            }
-        };
+        let attrs = R::import(&engine, namespace, name, recorded).await?;
         let mut state: BTreeMap<String, Value> = self
             .schema
             .attributes
@@ -132,10 +120,10 @@ impl<R: FluxResource> Managed<R> {
         // A record written by an older release may lack attributes added since: defaults, as
         // a plan would give them.
         let state = Value::Object(state);
-        let state = tfplugin::schema::fill_defaults(&self.schema, &state, state.clone());
-        ReadResponse {
-            state: Some(state),
-            diagnostics: diags,
-        }
+        Ok(tfplugin::schema::fill_defaults(
+            &self.schema,
+            &state,
+            state.clone(),
+        ))
     }
 }

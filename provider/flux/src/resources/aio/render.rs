@@ -3,7 +3,7 @@
 use super::settings::{
     AioSettings, Compatibility, Component, Controller, Resources, SecurityProfile, WorkloadProvider,
 };
-use crate::render::{Meta, docker_config, object};
+use crate::render::{Meta, object};
 use crate::resources::Common;
 use crate::resources::secrets;
 use distribution::Distribution;
@@ -204,16 +204,12 @@ pub fn render(
     }
 
     if let Some(p) = &s.image_pull_secret {
-        let mut metadata = meta.metadata(&format!("{name}-image-pull"), Some(ns));
-        secrets::annotate(&mut metadata, &[(".dockerconfigjson", &p.password)]);
-        objects.push(object(
-            "v1",
-            "Secret",
+        let metadata = meta.metadata(&format!("{name}-image-pull"), Some(ns));
+        objects.push(secrets::docker_config_secret(
             metadata,
-            json!({
-                "type": "kubernetes.io/dockerconfigjson",
-                "stringData": {".dockerconfigjson": docker_config(&p.registry, &p.username, &p.password.value)},
-            }),
+            &p.registry,
+            &p.username,
+            &p.password,
         ));
     }
     objects
@@ -484,40 +480,29 @@ fn args(c: Component, ctl: &Controller, s: &AioSettings, name: &str, field_manag
                 a.push(EVENTS_ADDR.into());
             }
         }
-        Component::Kustomize => {
+        // The two appliers differ in ports, kustomize-controller's field manager and its
+        // refusal of remote bases.
+        Component::Kustomize | Component::Helm => {
+            let kustomize = c == Component::Kustomize;
+            let (metrics, health) = if kustomize { (9793, 9794) } else { (9795, 9796) };
             a.extend([
-                "--metrics-addr=:9793".into(),
-                "--health-addr=:9794".into(),
+                format!("--metrics-addr=:{metrics}"),
+                format!("--health-addr=:{health}"),
                 selector,
-                format!("--override-manager={field_manager}"),
             ]);
+            if kustomize {
+                a.push(format!("--override-manager={field_manager}"));
+            }
             a.extend(concurrency);
             if events {
                 a.push(EVENTS_ADDR.into());
             }
             if restricted {
-                a.extend([
-                    "--no-cross-namespace-refs".into(),
-                    "--no-remote-bases".into(),
-                    format!("--default-service-account={name}"),
-                ]);
-            }
-        }
-        Component::Helm => {
-            a.extend([
-                "--metrics-addr=:9795".into(),
-                "--health-addr=:9796".into(),
-                selector,
-            ]);
-            a.extend(concurrency);
-            if events {
-                a.push(EVENTS_ADDR.into());
-            }
-            if restricted {
-                a.extend([
-                    "--no-cross-namespace-refs".into(),
-                    format!("--default-service-account={name}"),
-                ]);
+                a.push("--no-cross-namespace-refs".into());
+                if kustomize {
+                    a.push("--no-remote-bases".into());
+                }
+                a.push(format!("--default-service-account={name}"));
             }
         }
         Component::Notification => {

@@ -3,8 +3,8 @@
 
 use super::{AioSettings, attributes, images, missing_images, validate};
 use crate::resources::{
-    Common, Context, FluxResource, Phase, decode_settings, import_error, read_for_import,
-    shared_user_metadata, string_map_value,
+    Attributes, Common, Context, FluxResource, Phase, decode_settings, import_error, read_for_import,
+    read_namespace_for_import, shared_user_metadata, string_map_value,
 };
 use async_trait::async_trait;
 use distribution::{Cache, Resolved, Source, VersionRange};
@@ -301,15 +301,13 @@ impl FluxResource for Aio {
         engine: &Engine,
         namespace: &str,
         name: &str,
-        _recorded: BTreeMap<String, Value>,
-    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        _recorded: Attributes,
+    ) -> Result<Attributes, Diagnostic> {
         let get = |key: String| read_for_import(engine, key);
         let deployment = get(format!("apps/v1/Deployment/{namespace}/{name}"))
             .await?
             .ok_or_else(|| import_error(format!("no Flux AIO Deployment {namespace}/{name}")))?;
-        let ns = get(format!("/v1/Namespace//{namespace}"))
-            .await?
-            .ok_or_else(|| import_error(format!("namespace {namespace:?} does not exist")))?;
+        let ns = read_namespace_for_import(engine, namespace).await?;
         let version = deployment
             .metadata
             .labels

@@ -1,12 +1,12 @@
 //! The typed settings of `flux_aio`, decoded from a wholly known value (after defaults).
 
 use crate::resources::secrets::SecretInput;
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use tfplugin::cty::Value;
-use tfplugin::decode::{Decode, DecodeError, Field};
 
 /// The settings of a `flux_aio` instance (everything but the common attributes).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct AioSettings {
     /// `version`: the requested Flux version or range.
     pub version: String,
@@ -19,10 +19,12 @@ pub struct AioSettings {
     /// `proxy`.
     pub proxy: Proxy,
     /// `env`: extra environment variables, rendered sorted by name.
+    #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// `security_profile`.
     pub security_profile: SecurityProfile,
     /// `pod_security_profile`; `None` when empty.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub pod_security_profile: Option<String>,
     /// `log_level`.
     pub log_level: String,
@@ -41,12 +43,14 @@ pub struct AioSettings {
     /// `resources`: the default resources of every container.
     pub resources: Resources,
     /// `image_pull_secrets`: names of existing Secrets.
+    #[serde(default)]
     pub image_pull_secrets: Vec<String>,
     /// `image_pull_secret`: credentials for a generated Secret.
     pub image_pull_secret: Option<PullSecret>,
     /// `tolerations` (the defaults unless set).
     pub tolerations: Vec<Toleration>,
     /// `security_context`, parsed; `None` for the default container securityContext.
+    #[serde(default, deserialize_with = "json_object")]
     pub security_context: Option<serde_json::Value>,
     /// `deletion_policy`.
     pub deletion_policy: DeletionPolicy,
@@ -62,14 +66,14 @@ impl Default for AioSettings {
         };
         let empty = Value::Object(BTreeMap::new());
         let defaults = tfplugin::schema::fill_defaults(&schema, &empty, empty.clone());
-        Field::root(&defaults)
-            .decode()
-            .unwrap_or_else(|e| panic!("the flux_aio schema defaults do not decode: {e}"))
+        let mut diags = tfplugin::Diagnostics::new();
+        crate::resources::decode_settings(&defaults, &mut diags)
+            .unwrap_or_else(|| panic!("the flux_aio schema defaults do not decode: {diags:?}"))
     }
 }
 
 /// `distribution`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct DistributionSettings {
     /// OCI repository of the distribution artifact.
     pub artifact: String,
@@ -80,11 +84,12 @@ pub struct DistributionSettings {
     /// Plain-HTTP registry.
     pub insecure: bool,
     /// PEM CA bundle of the registry.
+    #[serde(default, deserialize_with = "non_blank")]
     pub ca: Option<String>,
 }
 
 /// Registry credentials (`distribution.credentials`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Credentials {
     /// Username.
     pub username: String,
@@ -143,7 +148,7 @@ impl Component {
 }
 
 /// `controllers`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Controllers {
     /// source-controller (`enabled` is always true).
     pub source: Controller,
@@ -180,9 +185,10 @@ impl Controllers {
 }
 
 /// One controller's settings.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Controller {
     /// Whether its container runs.
+    #[serde(default = "always")]
     pub enabled: bool,
     /// Its image, replacing the distribution's.
     pub image: Option<ImageRef>,
@@ -193,13 +199,15 @@ pub struct Controller {
 }
 
 /// A user-given image (docs/design/rendering.md §2.3).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ImageRef {
     /// Repository.
     pub repository: String,
     /// Tag, if non-empty.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub tag: Option<String>,
     /// Digest, if non-empty.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub digest: Option<String>,
 }
 
@@ -217,25 +225,29 @@ impl ImageRef {
 }
 
 /// Resource requests and limits.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Resources {
     /// Requests.
+    #[serde(default)]
     pub requests: Quantities,
     /// Limits.
+    #[serde(default)]
     pub limits: Quantities,
 }
 
 /// CPU and memory quantities; `None` when unset or empty.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Quantities {
     /// CPU.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub cpu: Option<String>,
     /// Memory.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub memory: Option<String>,
 }
 
 /// `expose`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Expose {
     /// Service `webhook-receiver`.
     pub webhook_receiver: bool,
@@ -246,18 +258,21 @@ pub struct Expose {
 }
 
 /// `proxy`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Proxy {
     /// `HTTPS_PROXY`, if non-empty.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub https: Option<String>,
     /// `HTTP_PROXY`, if non-empty.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub http: Option<String>,
     /// `NO_PROXY`.
     pub no: String,
 }
 
 /// `security_profile`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SecurityProfile {
     /// No lockdown.
     Privileged,
@@ -266,7 +281,8 @@ pub enum SecurityProfile {
 }
 
 /// `compatibility`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Compatibility {
     /// Plain Kubernetes: pod `fsGroup: 1337`.
     Kubernetes,
@@ -275,7 +291,8 @@ pub enum Compatibility {
 }
 
 /// `workload_identity.provider`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum WorkloadProvider {
     /// EKS IRSA.
     Aws,
@@ -286,7 +303,7 @@ pub enum WorkloadProvider {
 }
 
 /// `workload_identity`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct WorkloadIdentity {
     /// The cloud.
     pub provider: WorkloadProvider,
@@ -295,7 +312,7 @@ pub struct WorkloadIdentity {
 }
 
 /// `reconcile`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Reconcile {
     /// `--concurrent`.
     pub concurrent: i64,
@@ -304,27 +321,29 @@ pub struct Reconcile {
 }
 
 /// `persistence`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Persistence {
     /// Render the PVC and mount it at `/data`.
     pub enabled: bool,
     /// StorageClass; `None` when empty (the cluster default).
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub storage_class: Option<String>,
     /// Requested size.
     pub size: String,
 }
 
 /// `tmpfs`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Tmpfs {
     /// RAM-backed `/tmp`.
     pub enabled: bool,
     /// Its size limit, if non-empty.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub size_limit: Option<String>,
 }
 
 /// `image_pull_secret`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct PullSecret {
     /// Registry host.
     pub registry: String,
@@ -335,22 +354,27 @@ pub struct PullSecret {
 }
 
 /// One pod toleration; unset fields are omitted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Toleration {
     /// `key`.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub key: Option<String>,
     /// `operator`.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub operator: Option<String>,
     /// `value`.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub value: Option<String>,
     /// `effect`.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub effect: Option<String>,
     /// `tolerationSeconds`.
     pub toleration_seconds: Option<i64>,
 }
 
 /// `deletion_policy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DeletionPolicy {
     /// Safe uninstall on destroy.
     Delete,
@@ -369,209 +393,23 @@ impl DeletionPolicy {
     }
 }
 
-impl Decode for AioSettings {
-    /// `""` counts as unset for optional strings (`proxy.https`, `tmpfs.size_limit`,
-    /// quantities, image tag and digest, `pod_security_profile`, `persistence.storage_class`).
-    fn decode(v: &Field<'_>) -> Result<Self, DecodeError> {
-        use Component::{Helm, Kustomize, Notification, Source, Watcher};
-        let ctl = v.attr("controllers");
-        let controller = |c: Component| Controller::decode(&ctl.attr(c.attribute()), c == Source);
-        Ok(Self {
-            version: v.get("version")?,
-            distribution: v.get("distribution")?,
-            controllers: Controllers {
-                source: controller(Source)?,
-                kustomize: controller(Kustomize)?,
-                helm: controller(Helm)?,
-                notification: controller(Notification)?,
-                watcher: controller(Watcher)?,
-            },
-            expose: v.get("expose")?,
-            proxy: v.get("proxy")?,
-            env: v.get("env")?,
-            security_profile: v.choice(
-                "security_profile",
-                &[
-                    ("privileged", SecurityProfile::Privileged),
-                    ("restricted", SecurityProfile::Restricted),
-                ],
-            )?,
-            pod_security_profile: v.non_empty("pod_security_profile")?,
-            log_level: v.get("log_level")?,
-            host_network: v.get("host_network")?,
-            compatibility: v.choice(
-                "compatibility",
-                &[
-                    ("kubernetes", Compatibility::Kubernetes),
-                    ("openshift", Compatibility::Openshift),
-                ],
-            )?,
-            workload_identity: v.get("workload_identity")?,
-            reconcile: v.get("reconcile")?,
-            persistence: v.get("persistence")?,
-            tmpfs: v.get("tmpfs")?,
-            resources: v.get("resources")?,
-            image_pull_secrets: v.get("image_pull_secrets")?,
-            image_pull_secret: v.get("image_pull_secret")?,
-            tolerations: v.get("tolerations")?,
-            security_context: v
-                .get::<Option<String>>("security_context")?
-                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-                .filter(serde_json::Value::is_object),
-            deletion_policy: v.choice(
-                "deletion_policy",
-                &[
-                    ("delete", DeletionPolicy::Delete),
-                    ("orphan", DeletionPolicy::Orphan),
-                ],
-            )?,
-        })
-    }
+/// source-controller has no `enabled` attribute: it always runs. (The other controllers'
+/// `enabled` has a schema default, so it is always given.)
+fn always() -> bool {
+    true
 }
 
-impl Decode for DistributionSettings {
-    fn decode(d: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            artifact: d.get("artifact")?,
-            registry: d.get("registry")?,
-            credentials: d.get("credentials")?,
-            insecure: d.get("insecure")?,
-            ca: d.get::<Option<String>>("ca")?.filter(|c| !c.trim().is_empty()),
-        })
-    }
+/// `distribution.ca`: blank is unset.
+fn non_blank<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let ca = Option::<String>::deserialize(d)?;
+    Ok(ca.filter(|c| !c.trim().is_empty()))
 }
 
-impl Decode for Credentials {
-    fn decode(c: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            username: c.get("username")?,
-            password: SecretInput::decode(c, "password")?,
-        })
-    }
-}
-
-impl Controller {
-    /// Decodes `controllers.<name>`; source-controller has no `enabled` and always runs.
-    fn decode(c: &Field<'_>, always_enabled: bool) -> Result<Self, DecodeError> {
-        Ok(Self {
-            enabled: always_enabled || c.get("enabled")?,
-            image: c.get("image")?,
-            resources: c.get("resources")?,
-            feature_gates: c.get("feature_gates")?,
-        })
-    }
-}
-
-impl Decode for ImageRef {
-    fn decode(i: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            repository: i.get("repository")?,
-            tag: i.non_empty("tag")?,
-            digest: i.non_empty("digest")?,
-        })
-    }
-}
-
-impl Decode for Resources {
-    fn decode(r: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            requests: r.get::<Option<Quantities>>("requests")?.unwrap_or_default(),
-            limits: r.get::<Option<Quantities>>("limits")?.unwrap_or_default(),
-        })
-    }
-}
-
-impl Decode for Quantities {
-    fn decode(q: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            cpu: q.non_empty("cpu")?,
-            memory: q.non_empty("memory")?,
-        })
-    }
-}
-
-impl Decode for Expose {
-    fn decode(e: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            webhook_receiver: e.get("webhook_receiver")?,
-            notification_server: e.get("notification_server")?,
-            source_server: e.get("source_server")?,
-        })
-    }
-}
-
-impl Decode for Proxy {
-    fn decode(p: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            https: p.non_empty("https")?,
-            http: p.non_empty("http")?,
-            no: p.get("no")?,
-        })
-    }
-}
-
-impl Decode for WorkloadIdentity {
-    fn decode(w: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            provider: w.choice(
-                "provider",
-                &[
-                    ("aws", WorkloadProvider::Aws),
-                    ("azure", WorkloadProvider::Azure),
-                    ("gcp", WorkloadProvider::Gcp),
-                ],
-            )?,
-            identity: w.get("identity")?,
-        })
-    }
-}
-
-impl Decode for Reconcile {
-    fn decode(r: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            concurrent: r.get("concurrent")?,
-            requeue_dependency: r.get("requeue_dependency")?,
-        })
-    }
-}
-
-impl Decode for Persistence {
-    fn decode(p: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            enabled: p.get("enabled")?,
-            storage_class: p.non_empty("storage_class")?,
-            size: p.get("size")?,
-        })
-    }
-}
-
-impl Decode for Tmpfs {
-    fn decode(t: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            enabled: t.get("enabled")?,
-            size_limit: t.non_empty("size_limit")?,
-        })
-    }
-}
-
-impl Decode for PullSecret {
-    fn decode(p: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            registry: p.get("registry")?,
-            username: p.get("username")?,
-            password: SecretInput::decode(p, "password")?,
-        })
-    }
-}
-
-impl Decode for Toleration {
-    fn decode(t: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            key: t.non_empty("key")?,
-            operator: t.non_empty("operator")?,
-            value: t.non_empty("value")?,
-            effect: t.non_empty("effect")?,
-            toleration_seconds: t.get("toleration_seconds")?,
-        })
-    }
+/// `security_context`, a JSON object given as a string; anything else (which validation
+/// rejects) is unset.
+fn json_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    Ok(text
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .filter(serde_json::Value::is_object))
 }

@@ -5,7 +5,6 @@ use crate::golden::assert_golden;
 use crate::render::{to_json, to_yaml};
 use crate::resources::{Common, testing};
 use distribution::Distribution;
-use engine::quantity::parse as parse_quantity;
 use kube::api::DynamicObject;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -1381,24 +1380,4 @@ fn exposing_notification_services_without_the_controller_warns() {
         ["expose.webhook_receiver", "expose.notification_server"]
     );
     assert!(!d.has_error());
-}
-
-#[test]
-fn quantities() {
-    let cases = [
-        ("100m", Some(0.1)),
-        ("2000m", Some(2.0)),
-        ("1", Some(1.0)),
-        ("0.5", Some(0.5)),
-        ("64Mi", Some(64.0 * 1024.0 * 1024.0)),
-        ("1Gi", Some(1024.0 * 1024.0 * 1024.0)),
-        ("1G", Some(1e9)),
-        ("1e3", Some(1000.0)),
-        ("+5k", Some(5000.0)),
-        ("lots", None),
-        ("1Mb", None),
-    ];
-    for (q, want) in cases {
-        assert_eq!(parse_quantity(q), want, "{q}");
-    }
 }

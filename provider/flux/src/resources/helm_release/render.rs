@@ -5,7 +5,7 @@
 use super::settings::HelmReleaseSettings;
 use super::{AUTH_SUFFIX, HELM_CHART_MEDIA_TYPE, HELM_REPOSITORY_INTERVAL};
 use crate::VERSION;
-use crate::render::{Meta, docker_config, object, registry_host};
+use crate::render::{Meta, object, registry_host};
 use crate::resources::secrets;
 use crate::resources::{Common, DependsOn};
 use kube::api::DynamicObject;
@@ -23,18 +23,15 @@ pub fn render(common: &Common, s: &HelmReleaseSettings) -> Vec<DynamicObject> {
     let mut objects = Vec::new();
 
     if let Some(auth) = &repo.auth {
-        let body = if oci {
-            json!({
-                "type": "kubernetes.io/dockerconfigjson",
-                "stringData": {".dockerconfigjson": docker_config(registry_host(&repo.url), &auth.username, &auth.password.value)},
-            })
-        } else {
-            json!({"stringData": {"username": auth.username, "password": auth.password.value}})
-        };
-        let key = if oci { ".dockerconfigjson" } else { "password" };
         let mut metadata = meta.metadata(&auth_name, Some(ns));
-        secrets::annotate(&mut metadata, &[(key, &auth.password)]);
-        objects.push(object("v1", "Secret", metadata, body));
+        objects.push(if oci {
+            let registry = registry_host(&repo.url);
+            secrets::docker_config_secret(metadata, registry, &auth.username, &auth.password)
+        } else {
+            secrets::annotate(&mut metadata, &[("password", &auth.password)]);
+            let body = json!({"stringData": {"username": auth.username, "password": auth.password.value}});
+            object("v1", "Secret", metadata, body)
+        });
     }
 
     let mut source = Map::new();

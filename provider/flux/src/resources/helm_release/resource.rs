@@ -2,11 +2,10 @@
 //! shared adapter.
 
 use super::{AUTH_SUFFIX, HelmReleaseSettings, attributes, render, validate};
-use crate::resources::{Common, Context, FluxResource, decode_settings, read_for_import, secrets};
+use crate::resources::{Attributes, Common, Context, FluxResource, read_for_import, secrets};
 use async_trait::async_trait;
 use engine::Engine;
 use kube::api::DynamicObject;
-use std::collections::BTreeMap;
 use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
@@ -39,7 +38,7 @@ impl FluxResource for HelmRelease {
     }
 
     async fn settings(_ctx: &Context<'_>, v: &Value, diags: &mut Diagnostics) -> Option<HelmReleaseSettings> {
-        decode_settings(v, diags)
+        HelmReleaseSettings::decode(v, diags)
     }
 
     fn render(common: &Common, s: &HelmReleaseSettings, _field_manager: &str) -> Vec<DynamicObject> {
@@ -50,8 +49,8 @@ impl FluxResource for HelmRelease {
         engine: &Engine,
         namespace: &str,
         name: &str,
-        mut recorded: BTreeMap<String, Value>,
-    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        mut recorded: Attributes,
+    ) -> Result<Attributes, Diagnostic> {
         let key = format!("/v1/Secret/{namespace}/{name}{AUTH_SUFFIX}");
         if let Some(secret) = read_for_import(engine, key).await? {
             let password =

@@ -38,7 +38,8 @@ fn planned(j: &serde_json::Value) -> Value {
 }
 
 fn settings(planned: &Value) -> HelmReleaseSettings {
-    testing::decoded(planned)
+    let mut diags = Diagnostics::new();
+    HelmReleaseSettings::decode(planned, &mut diags).unwrap_or_else(|| panic!("{diags:?}"))
 }
 
 fn rendered_as(c: &Common, j: &serde_json::Value) -> Vec<DynamicObject> {

@@ -5,10 +5,10 @@
 use crate::render::{Meta, object};
 use crate::resources::DependsOn;
 use kube::api::DynamicObject;
+use serde::Deserialize;
 use serde_json::{Map, json};
 use std::collections::BTreeMap;
 use tfplugin::cty::Value;
-use tfplugin::decode::{Decode, DecodeError, Field};
 use tfplugin::diag::Diagnostics;
 use tfplugin::path::AttributePath;
 use tfplugin::schema::validators;
@@ -31,10 +31,8 @@ pub const SUBSTITUTE_KINDS: &[&str] = &["ConfigMap", "Secret"];
 pub const DECRYPTION_PROVIDERS: &[&str] = &["sops"];
 
 /// `sync`: how the Kustomization applies the source.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct SyncOptions {
-    /// `spec.path` (`git.path` for git, `sync.path` for OCI).
-    pub path: String,
     /// `spec.prune`.
     pub prune: bool,
     /// `spec.wait`: health-check every applied object.
@@ -54,7 +52,7 @@ pub struct SyncOptions {
 }
 
 /// One `substitute_from` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct SubstituteFrom {
     /// `ConfigMap` or `Secret`.
     pub kind: String,
@@ -65,32 +63,38 @@ pub struct SubstituteFrom {
 }
 
 /// One `patches` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Patch {
     /// The patch document as a compact JSON string (the input string as is when it does not
     /// parse, which validation rejects).
+    #[serde(deserialize_with = "compact")]
     pub patch: String,
     /// The target selector, camelCase keys, only the fields given.
+    #[serde(default, deserialize_with = "target")]
     pub target: BTreeMap<String, String>,
 }
 
 /// `decryption`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Decryption {
     /// `sops`.
     pub provider: String,
     /// The Secret holding the decryption keys; omitted when unset.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub secret_name: Option<String>,
 }
 
 /// The Kustomization options besides `sync`: post-build substitution, patches, decryption.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct KustomizeOptions {
     /// `substitute`: `postBuild.substitute`.
+    #[serde(default)]
     pub substitute: BTreeMap<String, String>,
     /// `substitute_from`: `postBuild.substituteFrom`.
+    #[serde(default)]
     pub substitute_from: Vec<SubstituteFrom>,
     /// `patches`.
+    #[serde(default)]
     pub patches: Vec<Patch>,
     /// `decryption`.
     pub decryption: Option<Decryption>,
@@ -233,72 +237,23 @@ pub fn kustomize_attributes() -> Vec<Attribute> {
     ]
 }
 
-impl SyncOptions {
-    /// Decodes `sync`; `path` is the Kustomization path (`git.path`, or `sync.path` for OCI).
-    ///
-    /// # Errors
-    /// When `sync` does not have the schema's shape.
-    pub fn decode(sync: &Field<'_>, path: String) -> Result<Self, DecodeError> {
-        Ok(Self {
-            path,
-            prune: sync.get("prune")?,
-            wait: sync.get("wait")?,
-            timeout: sync.get("timeout")?,
-            retry_interval: sync.get("retry_interval")?,
-            interval: sync.get("interval")?,
-            service_account_name: sync.get("service_account_name")?,
-            target_namespace: sync.get("target_namespace")?,
-            depends_on: sync.get("depends_on")?,
-        })
-    }
+/// The patch as given (YAML or JSON), as a compact JSON string; the input as is when it does
+/// not parse (validation rejects it).
+fn compact<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok(compact_patch(&text).unwrap_or(text))
 }
 
-/// `substitute`, `substitute_from`, `patches` and `decryption`, from the resource's top level.
-impl Decode for KustomizeOptions {
-    fn decode(v: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            substitute: v.get("substitute")?,
-            substitute_from: v.get("substitute_from")?,
-            patches: v.get("patches")?,
-            decryption: v.get("decryption")?,
+/// The patch target's fields given and not empty, by their Kustomization names.
+fn target<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let given = Option::<BTreeMap<String, Option<String>>>::deserialize(d)?.unwrap_or_default();
+    Ok(TARGET_FIELDS
+        .iter()
+        .filter_map(|(attr, field)| {
+            let value = given.get(*attr)?.as_deref().filter(|v| !v.is_empty())?;
+            Some(((*field).to_owned(), value.to_owned()))
         })
-    }
-}
-
-impl Decode for SubstituteFrom {
-    fn decode(f: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            kind: f.get("kind")?,
-            name: f.get("name")?,
-            optional: f.get("optional")?,
-        })
-    }
-}
-
-impl Decode for Patch {
-    fn decode(f: &Field<'_>) -> Result<Self, DecodeError> {
-        let text: String = f.get("patch")?;
-        let target = f.attr("target");
-        let mut fields = BTreeMap::new();
-        for (attr, field) in TARGET_FIELDS {
-            if let Some(value) = target.non_empty(attr)? {
-                fields.insert((*field).to_owned(), value);
-            }
-        }
-        Ok(Self {
-            patch: compact_patch(&text).unwrap_or(text),
-            target: fields,
-        })
-    }
-}
-
-impl Decode for Decryption {
-    fn decode(f: &Field<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            provider: f.get("provider")?,
-            secret_name: f.non_empty("secret_name")?,
-        })
-    }
+        .collect())
 }
 
 /// Parses a patch given as YAML or JSON into a compact JSON string; `None` unless it is an
@@ -332,14 +287,40 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-/// The Kustomization applying `sync.path` of the source `source_kind`/`name`
-/// (docs/design/rendering.md §4.2), fields in the modules' order.
+/// The source object (`source.toolkit.fluxcd.io/v1` `source_kind` with `source_spec`) and the
+/// Kustomization applying its `path`: the last two objects of both sync resources.
 #[must_use]
-pub fn kustomization(
+#[allow(clippy::too_many_arguments)]
+pub fn source_and_kustomization(
     meta: &Meta,
     name: &str,
     namespace: &str,
     source_kind: &str,
+    source_spec: Map<String, serde_json::Value>,
+    path: &str,
+    sync: &SyncOptions,
+    k: &KustomizeOptions,
+) -> [DynamicObject; 2] {
+    [
+        object(
+            "source.toolkit.fluxcd.io/v1",
+            source_kind,
+            meta.metadata(name, Some(namespace)),
+            json!({"spec": source_spec}),
+        ),
+        kustomization(meta, name, namespace, source_kind, path, sync, k),
+    ]
+}
+
+/// The Kustomization applying `path` of the source `source_kind`/`name`
+/// (docs/design/rendering.md §4.2), fields in the modules' order.
+#[must_use]
+fn kustomization(
+    meta: &Meta,
+    name: &str,
+    namespace: &str,
+    source_kind: &str,
+    path: &str,
     sync: &SyncOptions,
     k: &KustomizeOptions,
 ) -> DynamicObject {
@@ -347,7 +328,7 @@ pub fn kustomization(
     spec.insert("sourceRef".into(), json!({"kind": source_kind, "name": name}));
     spec.insert("interval".into(), json!(sync.interval));
     spec.insert("retryInterval".into(), json!(sync.retry_interval));
-    spec.insert("path".into(), json!(sync.path));
+    spec.insert("path".into(), json!(path));
     spec.insert("prune".into(), json!(sync.prune));
     spec.insert("wait".into(), json!(sync.wait));
     spec.insert("timeout".into(), json!(sync.timeout));

@@ -137,7 +137,7 @@ fn defaults_follow_rendering() {
     ));
     assert_eq!(o.artifact.tag, "latest");
     assert_eq!(o.artifact.semver, None);
-    assert_eq!(o.artifact.provider, "generic");
+    assert_eq!(o.artifact.auth.provider, "generic");
     assert_eq!(o.artifact.interval, "1m");
     assert_eq!(o.sync.path, "./");
     assert_eq!(o.kustomize, super::kustomization::KustomizeOptions::default());

@@ -18,7 +18,7 @@ mod tests;
 pub use render::render;
 pub use resource::Tenant;
 pub use schema::attributes;
-pub use settings::TenantSettings;
+pub use settings::{Quota, TenantSettings};
 
 /// The tenant roles.
 pub const ROLES: &[&str] = &["namespace-admin", "cluster-admin"];

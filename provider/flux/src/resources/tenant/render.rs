@@ -41,8 +41,8 @@ pub fn render(common: &Common, s: &TenantSettings) -> Vec<DynamicObject> {
             "ResourceQuota",
             meta.metadata(&format!("{}-quota", s.service_account), Some(ns)),
             json!({"spec": {"hard": {
-                "count/kustomizations.kustomize.toolkit.fluxcd.io": s.kustomizations.to_string(),
-                "count/helmreleases.helm.toolkit.fluxcd.io": s.helmreleases.to_string(),
+                "count/kustomizations.kustomize.toolkit.fluxcd.io": s.resource_quota.kustomizations.to_string(),
+                "count/helmreleases.helm.toolkit.fluxcd.io": s.resource_quota.helmreleases.to_string(),
             }}}),
         ),
     ];

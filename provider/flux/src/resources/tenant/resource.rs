@@ -4,8 +4,8 @@
 use super::schema::{DEFAULT_QUOTA, quota_value};
 use super::{TenantSettings, attributes, render};
 use crate::resources::{
-    Common, Context, FluxResource, decode_settings, import_error, read_for_import, shared_user_metadata,
-    string_map_value,
+    Attributes, Common, Context, FluxResource, decode_settings, import_error, read_for_import,
+    read_namespace_for_import, shared_user_metadata, string_map_value,
 };
 use async_trait::async_trait;
 use engine::Engine;
@@ -45,12 +45,10 @@ impl FluxResource for Tenant {
         engine: &Engine,
         namespace: &str,
         name: &str,
-        _recorded: BTreeMap<String, Value>,
-    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        _recorded: Attributes,
+    ) -> Result<Attributes, Diagnostic> {
         let read = |key: String| read_for_import(engine, key);
-        let ns = read(format!("/v1/Namespace//{namespace}"))
-            .await?
-            .ok_or_else(|| import_error(format!("namespace {namespace:?} does not exist")))?;
+        let ns = read_namespace_for_import(engine, namespace).await?;
         let binding = read(format!(
             "rbac.authorization.k8s.io/v1/RoleBinding/{namespace}/{name}"
         ))

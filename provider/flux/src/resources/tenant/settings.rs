@@ -1,28 +1,23 @@
 //! The typed settings of `flux_tenant`, decoded from a wholly known value (after defaults).
 
-use tfplugin::decode::{Decode, DecodeError, Field};
+use serde::Deserialize;
 
 /// The settings of a tenant.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct TenantSettings {
     /// The ServiceAccount Flux impersonates in the tenant namespace.
     pub service_account: String,
     /// `namespace-admin` or `cluster-admin`.
     pub role: String,
-    /// Maximum Kustomizations in the namespace.
-    pub kustomizations: i64,
-    /// Maximum HelmReleases in the namespace.
-    pub helmreleases: i64,
+    /// `resource_quota`.
+    pub resource_quota: Quota,
 }
 
-impl Decode for TenantSettings {
-    fn decode(v: &Field<'_>) -> Result<Self, DecodeError> {
-        let quota = v.attr("resource_quota");
-        Ok(Self {
-            service_account: v.get("service_account")?,
-            role: v.get("role")?,
-            kustomizations: quota.get("kustomizations")?,
-            helmreleases: quota.get("helmreleases")?,
-        })
-    }
+/// `resource_quota`: the most Flux objects the namespace may hold.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Quota {
+    /// Kustomizations.
+    pub kustomizations: i64,
+    /// HelmReleases.
+    pub helmreleases: i64,
 }

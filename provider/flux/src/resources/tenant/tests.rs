@@ -3,15 +3,27 @@
 use super::*;
 use crate::render::to_yaml;
 use crate::resources::schema;
-use crate::resources::testing::common;
+use crate::resources::testing::{common, decoded, planned, schema_of};
+use serde_json::json;
+
+/// The settings of a configuration given as JSON, with the schema defaults.
+fn configured(j: &serde_json::Value) -> TenantSettings {
+    decoded(&planned(&schema_of(attributes()), j))
+}
 
 fn settings(role: &str) -> TenantSettings {
-    TenantSettings {
-        service_account: "flux".into(),
-        role: role.into(),
-        kustomizations: 100,
-        helmreleases: 100,
-    }
+    configured(&json!({ "role": role }))
+}
+
+#[test]
+fn defaults_come_from_the_schema() {
+    let s = configured(&json!({}));
+    assert_eq!(s.service_account, "flux");
+    assert_eq!(s.role, "namespace-admin");
+    assert_eq!(
+        (s.resource_quota.kustomizations, s.resource_quota.helmreleases),
+        (100, 100)
+    );
 }
 
 #[test]
@@ -30,11 +42,10 @@ fn golden_cluster_admin_with_metadata() {
     let mut c = common("dev-team", "dev-team-apps");
     c.labels.insert("team".into(), "dev".into());
     c.annotations.insert("owner".into(), "platform".into());
-    let s = TenantSettings {
-        kustomizations: 5,
-        helmreleases: 7,
-        ..settings("cluster-admin")
-    };
+    let s = configured(&json!({
+        "role": "cluster-admin",
+        "resource_quota": {"kustomizations": 5, "helmreleases": 7},
+    }));
     let objects = render(&c, &s);
     crate::golden::assert_golden("tenant/cluster-admin.yaml", &to_yaml(&objects));
 }

@@ -5,7 +5,7 @@ use crate::VERSION;
 use crate::render::{Meta, object};
 use crate::resources::Common;
 use crate::resources::secrets;
-use crate::resources::sync::kustomization::kustomization;
+use crate::resources::sync::kustomization::source_and_kustomization;
 use kube::api::DynamicObject;
 use serde_json::{Map, json};
 
@@ -50,17 +50,13 @@ pub fn render(common: &Common, s: &GitSettings) -> Vec<DynamicObject> {
     if !s.git.ignore.is_empty() {
         spec.insert("ignore".into(), json!(s.git.ignore));
     }
-    objects.push(object(
-        "source.toolkit.fluxcd.io/v1",
-        "GitRepository",
-        meta.metadata(name, Some(ns)),
-        json!({"spec": spec}),
-    ));
-    objects.push(kustomization(
+    objects.extend(source_and_kustomization(
         &meta,
         name,
         ns,
         "GitRepository",
+        spec,
+        &s.git.path,
         &s.sync,
         &s.kustomize,
     ));

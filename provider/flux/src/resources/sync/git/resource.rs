@@ -4,11 +4,10 @@
 use super::{GitSettings, attributes, render, validate};
 use crate::resources::secrets;
 use crate::resources::sync::kustomization::KUSTOMIZATION;
-use crate::resources::{Common, Context, FluxResource, decode_settings, read_for_import};
+use crate::resources::{Attributes, Common, Context, FluxResource, decode_settings, read_for_import};
 use async_trait::async_trait;
 use engine::Engine;
 use kube::api::DynamicObject;
-use std::collections::BTreeMap;
 use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
@@ -49,8 +48,8 @@ impl FluxResource for GitSync {
         engine: &Engine,
         namespace: &str,
         name: &str,
-        mut recorded: BTreeMap<String, Value>,
-    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        mut recorded: Attributes,
+    ) -> Result<Attributes, Diagnostic> {
         if let Some(secret) = read_for_import(engine, format!("/v1/Secret/{namespace}/{name}")).await? {
             secrets::restore(
                 &mut recorded,

@@ -14,7 +14,7 @@ mod validate;
 pub use render::render;
 pub use resource::OciSync;
 pub use schema::attributes;
-pub use settings::{Artifact, Credentials, OciSettings};
+pub use settings::{Artifact, Auth, Credentials, OciSettings, OciSyncOptions, Tls};
 pub use validate::validate;
 
 /// Default of `artifact.tag`.

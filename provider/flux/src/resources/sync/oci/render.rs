@@ -2,10 +2,10 @@
 
 use super::{AUTH_SUFFIX, OciSettings, TLS_SUFFIX};
 use crate::VERSION;
-use crate::render::{Meta, docker_config, object, registry_host};
+use crate::render::{Meta, object, registry_host};
 use crate::resources::Common;
 use crate::resources::secrets;
-use crate::resources::sync::kustomization::kustomization;
+use crate::resources::sync::kustomization::source_and_kustomization;
 use kube::api::DynamicObject;
 use serde_json::{Map, json};
 
@@ -19,20 +19,17 @@ pub fn render(common: &Common, s: &OciSettings) -> Vec<DynamicObject> {
     let auth_name = format!("{name}{AUTH_SUFFIX}");
     let tls_name = format!("{name}{TLS_SUFFIX}");
     let mut objects = Vec::new();
-    if let Some(c) = &a.credentials {
-        let mut metadata = meta.metadata(&auth_name, Some(ns));
-        secrets::annotate(&mut metadata, &[(".dockerconfigjson", &c.password)]);
-        objects.push(object(
-            "v1",
-            "Secret",
+    if let Some(c) = &a.auth.credentials {
+        let metadata = meta.metadata(&auth_name, Some(ns));
+        let registry = registry_host(&a.url);
+        objects.push(secrets::docker_config_secret(
             metadata,
-            json!({
-                "type": "kubernetes.io/dockerconfigjson",
-                "stringData": {".dockerconfigjson": docker_config(registry_host(&a.url), &c.username, &c.password.value)},
-            }),
+            registry,
+            &c.username,
+            &c.password,
         ));
     }
-    if !a.ca.is_empty() {
+    if !a.tls.ca.is_empty() {
         let tls_meta = Meta::new(
             name,
             VERSION,
@@ -44,7 +41,7 @@ pub fn render(common: &Common, s: &OciSettings) -> Vec<DynamicObject> {
             "v1",
             "Secret",
             tls_meta.metadata(&tls_name, Some(ns)),
-            json!({"stringData": {"ca.crt": a.ca}}),
+            json!({"stringData": {"ca.crt": a.tls.ca}}),
         ));
     }
     let mut spec = Map::new();
@@ -55,31 +52,27 @@ pub fn render(common: &Common, s: &OciSettings) -> Vec<DynamicObject> {
         None => json!({"tag": a.tag}),
     };
     spec.insert("ref".into(), reference);
-    spec.insert("provider".into(), json!(a.provider));
-    if a.credentials.is_some() {
+    spec.insert("provider".into(), json!(a.auth.provider));
+    if a.auth.credentials.is_some() {
         spec.insert("secretRef".into(), json!({"name": auth_name}));
     }
     if !a.ignore.is_empty() {
         spec.insert("ignore".into(), json!(a.ignore));
     }
-    if a.insecure {
+    if a.tls.insecure {
         spec.insert("insecure".into(), json!(true));
     }
-    if !a.ca.is_empty() {
+    if !a.tls.ca.is_empty() {
         spec.insert("certSecretRef".into(), json!({"name": tls_name}));
     }
-    objects.push(object(
-        "source.toolkit.fluxcd.io/v1",
-        "OCIRepository",
-        meta.metadata(name, Some(ns)),
-        json!({"spec": spec}),
-    ));
-    objects.push(kustomization(
+    objects.extend(source_and_kustomization(
         &meta,
         name,
         ns,
         "OCIRepository",
-        &s.sync,
+        spec,
+        &s.sync.path,
+        &s.sync.options,
         &s.kustomize,
     ));
     objects

@@ -4,11 +4,10 @@
 use super::{AUTH_SUFFIX, OciSettings, attributes, render, validate};
 use crate::resources::secrets;
 use crate::resources::sync::kustomization::KUSTOMIZATION;
-use crate::resources::{Common, Context, FluxResource, decode_settings, read_for_import};
+use crate::resources::{Attributes, Common, Context, FluxResource, decode_settings, read_for_import};
 use async_trait::async_trait;
 use engine::Engine;
 use kube::api::DynamicObject;
-use std::collections::BTreeMap;
 use tfplugin::Diagnostic;
 use tfplugin::cty::Value;
 use tfplugin::diag::Diagnostics;
@@ -50,8 +49,8 @@ impl FluxResource for OciSync {
         engine: &Engine,
         namespace: &str,
         name: &str,
-        mut recorded: BTreeMap<String, Value>,
-    ) -> Result<BTreeMap<String, Value>, Diagnostic> {
+        mut recorded: Attributes,
+    ) -> Result<Attributes, Diagnostic> {
         let key = format!("/v1/Secret/{namespace}/{name}{AUTH_SUFFIX}");
         if let Some(secret) = read_for_import(engine, key).await? {
             let password = secrets::live_docker_password(&secret);
