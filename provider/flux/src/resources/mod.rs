@@ -26,6 +26,8 @@ use crate::config::Shared;
 use std::sync::Arc;
 use tfplugin::Resource;
 
+pub use adapter::render_config;
+
 /// The Terraform resource for a [`FluxResource`].
 #[must_use]
 pub fn managed<R: FluxResource>(shared: Arc<Shared>) -> Arc<dyn Resource> {

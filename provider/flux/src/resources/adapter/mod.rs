@@ -48,6 +48,45 @@ pub(super) struct Managed<R> {
     _resource: PhantomData<fn() -> R>,
 }
 
+/// The objects an instance of `R` configured with `config` (the resource's attributes as
+/// JSON, as written in HCL) would apply, rendered exactly as a plan renders them, with the
+/// owner marks and the import record: for benchmarks and reviews. No cluster is needed;
+/// `flux_aio` reads its distribution from the registry (or the cache).
+///
+/// # Errors
+/// The diagnostics of a configuration that does not validate or render.
+pub async fn render_config<R: FluxResource>(
+    config: &serde_json::Value,
+) -> Result<Vec<DynamicObject>, Diagnostics> {
+    let managed = Managed::<R> {
+        shared: Arc::new(Shared::default()),
+        schema: schema::<R>(),
+        _resource: PhantomData,
+    };
+    let mut diags = Diagnostics::new();
+    let config = match tfplugin::cty::json::decode(config, &managed.schema.value_type()) {
+        Ok(config) => config,
+        Err(e) => {
+            diags.error("Invalid configuration", e.to_string());
+            return Err(diags);
+        }
+    };
+    tfplugin::schema::validate_config(&managed.schema, &config, &mut diags);
+    R::validate(&config, &mut diags);
+    if diags.has_error() {
+        return Err(diags);
+    }
+    let mut value = tfplugin::schema::fill_defaults(&managed.schema, &config, config.clone());
+    let ctx = super::Context {
+        phase: super::Phase::Plan,
+        prior: None,
+    };
+    match managed.render(&mut value, Some(&config), &ctx, &mut diags).await {
+        Some((_, rendered)) if !diags.has_error() => Ok(rendered.objects),
+        _ => Err(diags),
+    }
+}
+
 /// The rendering of a wholly known value: objects with their keys and digests.
 pub(super) struct Rendered {
     pub(super) objects: Vec<DynamicObject>,
