@@ -13,6 +13,9 @@
 #                              copy their CRDs and assemble the test data
 #   testbed.sh testdata        assemble the Flux 2.9.4 test data from the Go modules (build-flux does)
 #   testbed.sh build-clis      build the CLI matrix: OpenTofu $TOFU_MATRIX and Terraform $TERRAFORM_VERSION
+#   testbed.sh build-peers     build the peer providers the benchmark compares with (hashicorp/kubernetes
+#                              and alekc/kubectl: see PEER_PROVIDERS) into $CACHE/peers, laid out for
+#                              dev_overrides and as a filesystem mirror (PEERS_MIRROR)
 #   testbed.sh paths           print the resolved binary paths as shell assignments
 set -euo pipefail
 
@@ -45,6 +48,19 @@ FLUX_REPLACES_source_controller=${FLUX_REPLACES_source_controller:-"github.com/f
 # What the built controllers' modules carry: their CRDs (config/crd/bases), laid out as
 # flux-crds/<controller>/*.yaml, the layout the tests read.
 FLUX_DIR=$CACHE/flux
+# The peer providers, as NAMESPACE/TYPE@MODULE@MODULE_VERSION@MIRROR_VERSION. Neither module path has
+# its /vN suffix, so the proxy serves their main branches only as v1 pseudo-versions:
+# - hashicorp/kubernetes: main after v3.2.1 (its CHANGELOG's newest release), main package at the
+#   module root; its Version is a constant ("dev"), so no -X;
+# - alekc/kubectl: main after v2.2.0 (it has upgrade_api_version); `@latest` answers nothing.
+# MIRROR_VERSION is the version the filesystem mirror files them under (a pseudo-version would be
+# a prerelease, which no constraint but an exact one selects).
+PEER_PROVIDERS=${PEER_PROVIDERS:-"hashicorp/kubernetes@github.com/hashicorp/terraform-provider-kubernetes@v1.13.4-0.20260821094251-3a33fb6cc605@3.2.1 alekc/kubectl@github.com/alekc/terraform-provider-kubectl@v1.13.2-0.20260422205830-382f717da42b@2.2.0"}
+# Each built binary lives at $PEERS_DIR/TYPE/MODULE_VERSION/terraform-provider-TYPE (that directory
+# is a dev_overrides target) and is hard-linked into the unpacked filesystem mirror PEERS_MIRROR as
+# HOST/NAMESPACE/TYPE/MIRROR_VERSION/OS_ARCH/terraform-provider-TYPE for both registry hosts.
+PEERS_DIR=$CACHE/peers
+PEERS_MIRROR=$PEERS_DIR/mirror
 
 log() { printf '[testbed] %s\n' "$*" >&2; }
 
@@ -185,6 +201,48 @@ cmd_build_flux() {
   cmd_testdata
 }
 
+# peer_binary ADDR MODULE_VERSION: where build_peer puts a peer provider's binary.
+peer_binary() { printf '%s' "$PEERS_DIR/${1#*/}/$2/terraform-provider-${1#*/}"; }
+
+# build_peer SPEC: a peer provider (a PEER_PROVIDERS entry) from the proxy through a wrapper module,
+# then its filesystem-mirror entries.
+build_peer() {
+  local addr module module_version mirror_version out
+  IFS=@ read -r addr module module_version mirror_version <<<"$1"
+  out=$(peer_binary "$addr" "$module_version")
+  if [ -x "$out" ]; then
+    log "$addr $module_version: built ($out)"
+  else
+    log "building $addr ($module@$module_version; first run only)"
+    local start=$SECONDS gomod
+    go_wrapper "$CACHE/build/peer-${addr#*/}-$module_version"
+    gomod=$(go mod download -json "$module@$module_version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+    # Neither go.mod has replace directives today; say so if a newer version brings some.
+    if grep -qE '^replace' "$gomod"; then
+      log "warning: $module@$module_version's go.mod has replace directives the wrapper does not repeat"
+    fi
+    copy_godebug "$gomod"
+    go get "$module@$module_version"
+    mkdir -p "${out%/*}"
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" "$module"
+    mv "$out.tmp" "$out"
+    log "$addr $module_version: built ($out, $(du -m "$out" | cut -f1) MB, $((SECONDS - start)) s)"
+  fi
+  local host dir
+  for host in registry.opentofu.org registry.terraform.io; do
+    dir=$PEERS_MIRROR/$host/$addr/$mirror_version/$(go env GOOS)_$(go env GOARCH)
+    mkdir -p "$dir"
+    ln -f "$out" "$dir/${out##*/}" 2>/dev/null || cp -f "$out" "$dir/${out##*/}"
+  done
+}
+
+cmd_build_peers() {
+  mkdir -p "$PEERS_DIR"
+  local p
+  for p in $PEER_PROVIDERS; do ( build_peer "$p" ); done
+  log "peers: dev_overrides directories are the binaries' own; filesystem mirror at $PEERS_MIRROR"
+}
+
 # cmd_testdata: the Flux test data the unit and acceptance tests read (FLUX_TESTDATA):
 # flux-crds/<controller>/ and flux-manifests/v<version>/, rebuilt from the release recipe in the
 # flux2 module and the controller modules it names, all from the Go module proxy. Seconds, once
@@ -226,6 +284,13 @@ cmd_paths() {
   done
   printf 'FLUX_CRDS=%s\n' "$FLUX_DIR/crds"
   printf 'FLUX_TESTDATA=%s\n' "$CACHE/flux/testdata"
+  local p addr module_version type
+  for p in $PEER_PROVIDERS; do
+    IFS=@ read -r addr _ module_version _ <<<"$p"
+    type=${addr#*/}; type=${type//-/_}
+    printf 'PEER_%s=%s\n' "${type^^}" "$(peer_binary "$addr" "$module_version")"
+  done
+  printf 'PEERS_MIRROR=%s\n' "$PEERS_MIRROR"
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -392,10 +457,11 @@ case "${1:-}" in
   build-flux) cmd_build_flux ;;
   testdata) cmd_testdata ;;
   build-clis) cmd_build_clis ;;
+  build-peers) cmd_build_peers ;;
   start) shift; cmd_start "$@" ;;
   kill) shift; cmd_kill "$@" ;;
   revive) shift; cmd_revive "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   paths) cmd_paths ;;
-  *) echo "usage: $0 build|start DIR|stop DIR|kill DIR COMPONENT|revive DIR COMPONENT|paths" >&2; exit 2 ;;
+  *) echo "usage: $0 build|build-flux|build-clis|build-peers|testdata|start DIR|stop DIR|kill DIR COMPONENT|revive DIR COMPONENT|paths" >&2; exit 2 ;;
 esac
