@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-30}
 cargo build -q --release -p terraform-provider-flux
-bin=target/release/terraform-provider-flux
+bin=${CARGO_TARGET_DIR:-target}/release/terraform-provider-flux
 printf 'binary: %s bytes (%.1f MiB), %s\n' "$(stat -c %s "$bin")" \
   "$(echo "$(stat -c %s "$bin") / 1048576" | bc -l)" "$(file -b "$bin" | cut -d, -f1-2)"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

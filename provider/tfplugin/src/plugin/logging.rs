@@ -11,7 +11,8 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
 
 /// Crates whose debug output would drown the provider's own; capped at `info`.
 const NOISY: &[&str] = &[
@@ -51,7 +52,11 @@ pub fn init(module: &'static str) {
     let tf_log = std::env::var("TF_LOG_PROVIDER")
         .ok()
         .or_else(|| std::env::var("TF_LOG").ok());
-    let filter = EnvFilter::new(filter_directive(tf_log.as_deref()));
+    // Plain level and per-crate directives: `Targets` reads them without EnvFilter's regex
+    // engine, which the binary would otherwise carry.
+    let filter: Targets = filter_directive(tf_log.as_deref())
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::WARN));
     let _ = tracing_subscriber::registry()
         .with(HclogLayer { module }.with_filter(filter))
         .try_init();
