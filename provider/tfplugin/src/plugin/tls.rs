@@ -49,7 +49,11 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, Error> {
         .and_then(Result::ok)
         .ok_or(Error::NoClientCertificate)?;
 
-    let key = KeyPair::generate().map_err(Error::GenerateCertificate)?;
+    // ECDSA P-256. go-plugin's Go servers use P-521, but the CLI verifies any key Go's
+    // crypto/tls does, and P-256 is the quickest to generate and sign with (RSA would cost tens
+    // of milliseconds at every start). This asks aws-lc for the process's first random bytes:
+    // see .cargo/config.toml for how its generator is seeded, which used to dominate start-up.
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(Error::GenerateCertificate)?;
     let mut params =
         CertificateParams::new(vec!["localhost".to_owned()]).map_err(Error::GenerateCertificate)?;
     params.distinguished_name.push(DnType::CommonName, "localhost");

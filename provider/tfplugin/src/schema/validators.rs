@@ -6,6 +6,7 @@ use crate::diag::Diagnostics;
 use crate::path::AttributePath;
 use cty::Value;
 use regex::Regex;
+use std::sync::OnceLock;
 
 /// Accepts one of the given strings.
 #[must_use]
@@ -43,25 +44,46 @@ fn quoted_list(items: &[String]) -> String {
 
 /// Accepts strings matching `pattern`; `what` says in words what is expected.
 ///
+/// The pattern is compiled on first use: the schemas hold about a hundred of them, and compiling
+/// them all took most of the provider's start-up before the go-plugin handshake (about 10 ms),
+/// while a run validates only the attributes it sets. Debug builds compile at once, so any test
+/// that builds a schema catches a bad pattern.
+///
 /// # Panics
-/// When `pattern` is not a valid regular expression (a programming error).
+/// When `pattern` is not a valid regular expression (a programming error), in debug builds here
+/// and in release builds on first use.
 #[must_use]
 pub fn matches(pattern: &str, what: &str) -> Matches {
-    Matches {
-        re: Regex::new(pattern).expect("valid validator regex"),
+    let matches = Matches {
+        pattern: pattern.to_owned(),
+        re: OnceLock::new(),
         what: what.to_owned(),
         max_len: usize::MAX,
+    };
+    if cfg!(debug_assertions) {
+        matches.regex();
     }
+    matches
 }
 
 /// See [`matches`].
 pub struct Matches {
-    re: Regex,
+    pattern: String,
+    re: OnceLock<Regex>,
     what: String,
     max_len: usize,
 }
 
 impl Matches {
+    fn regex(&self) -> &Regex {
+        self.re
+            .get_or_init(|| Regex::new(&self.pattern).expect("valid validator regex"))
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        s.len() <= self.max_len && self.regex().is_match(s)
+    }
+
     /// Also refuses strings longer than `max_len` bytes (a length a regular expression cannot
     /// bound across repeated parts).
     #[must_use]
@@ -77,7 +99,7 @@ impl Validator for Matches {
     }
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
         if let Some(s) = value.as_str()
-            && (s.len() > self.max_len || !self.re.is_match(s))
+            && !self.is_match(s)
         {
             diags.error_at(
                 path.clone(),
@@ -158,7 +180,7 @@ impl Validator for MapEntries {
         let Some(map) = value.as_map() else { return };
         for (k, v) in map {
             let entry = path.key(k.clone());
-            if k.len() > self.keys.max_len || !self.keys.re.is_match(k) {
+            if !self.keys.is_match(k) {
                 diags.error_at(
                     entry.clone(),
                     "Invalid key",
