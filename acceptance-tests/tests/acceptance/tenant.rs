@@ -320,3 +320,30 @@ fn import_by_identity(bed: &'static acceptance_tests::Bed, config: &str, ns: &st
     let (changes, plan) = by_identity.plan_changes();
     assert!(!changes, "plan after import by identity must be empty:\n{plan}");
 }
+
+/// The apply's own requests, as the provider counts them in its "apply finished" log line: for
+/// each of the tenant's four new objects one read (whose is it?), one create and one patch that
+/// makes the create's fields the apply entry. The create's answer serves the take-over and the
+/// readiness check, so neither reads the object again (before, 20 requests for these 12).
+#[test]
+fn creating_a_tenant_costs_three_requests_per_object() {
+    let bed = bed();
+    let wd = WorkDir::new(bed, "tenant-requests");
+    wd.main_tf(&tenant("tenant-requests", ""));
+    let mut cmd = wd.command(&["apply", "-auto-approve", "-no-color"]);
+    cmd.env("TF_LOG_PROVIDER", "info");
+    let run = wd.run_command(cmd, &["apply"]);
+    assert_eq!(run.code, 0, "{run}");
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("apply finished"))
+        .unwrap_or_else(|| panic!("an \"apply finished\" line:\n{run}"));
+    let requests: usize = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("api_requests="))
+        .and_then(|n| n.trim_matches(|c: char| !c.is_ascii_digit()).parse().ok())
+        .unwrap_or_else(|| panic!("api_requests in {line}"));
+    assert_eq!(requests, 4 * 3, "{line}");
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+}

@@ -48,14 +48,12 @@ impl Engine {
                 Err(error) => return Err(ApplyFailure { applied, error }),
             }
         }
-        let crds: Vec<ObjectRef> = first
+        let crds: Vec<DynamicObject> = applied
             .iter()
-            .map(|o| ObjectRef::of(o))
-            .filter(ObjectRef::is_crd)
+            .filter(|o| ObjectRef::of(o).is_crd())
+            .cloned()
             .collect();
-        if !crds.is_empty()
-            && let Err(error) = self.wait_ready(&crds, deadline).await
-        {
+        if let Err(error) = self.wait_applied(&crds, deadline).await {
             return Err(ApplyFailure { applied, error });
         }
         for object in &rest {
@@ -122,8 +120,11 @@ impl Engine {
                     tracing::debug!(object = %r, created = create, "applied");
                     if create {
                         // A create records its fields as an update: made the apply entry, a
-                        // field later dropped from the configuration is removed.
-                        self.take_over(&r, deadline).await?;
+                        // field later dropped from the configuration is removed. The create's
+                        // answer holds the fields, so they are not read again.
+                        if let Some(taken) = self.take_over_seen(&r, &live, deadline).await? {
+                            return Ok(taken);
+                        }
                     }
                     return Ok(live);
                 }

@@ -189,13 +189,26 @@ impl Engine {
         let Some(live) = deadline.bound(r, self.get(r)).await? else {
             return Ok(());
         };
-        let Some(fields) = taken_over_fields(&live, &self.field_manager) else {
-            return Ok(());
+        self.take_over_seen(r, &live, deadline).await?;
+        Ok(())
+    }
+
+    /// [`Engine::take_over`] of an object as it was just read or written (a create's answer),
+    /// which saves reading it again. Returns the object as the take-over left it, or `None`
+    /// when there was nothing to take over.
+    pub(crate) async fn take_over_seen(
+        &self,
+        r: &ObjectRef,
+        live: &DynamicObject,
+        deadline: &Deadline,
+    ) -> Result<Option<DynamicObject>> {
+        let Some(fields) = taken_over_fields(live, &self.field_manager) else {
+            return Ok(None);
         };
         let api = deadline.bound(r, self.api(r)).await?;
         self.count();
         let patch = json!({"metadata": {"managedFields": fields}});
-        deadline
+        let patched = deadline
             .bound(r, async {
                 api.patch(&r.name, &PatchParams::default(), &Patch::Merge(&patch))
                     .await
@@ -203,7 +216,7 @@ impl Engine {
             })
             .await?;
         tracing::info!(object = %r, "took over: other managers' fields merged into ours");
-        Ok(())
+        Ok(Some(patched))
     }
 
     /// Lets go of an adopted object instead of deleting it: applies it empty, so the fields and

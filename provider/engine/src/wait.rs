@@ -131,7 +131,35 @@ impl Engine {
     /// [`Error::Timeout`], [`Error::Failed`] for a terminal failure, [`Error::Cancelled`], or a
     /// read error.
     pub async fn wait_ready(&self, refs: &[ObjectRef], deadline: &Deadline) -> Result<()> {
-        let mut pending: Vec<(ObjectRef, String)> = refs.iter().map(|r| (r.clone(), String::new())).collect();
+        let pending = refs.iter().map(|r| (r.clone(), String::new())).collect();
+        self.poll_ready(pending, deadline).await
+    }
+
+    /// [`Engine::wait_ready`] for objects just applied, given as the API server returned them:
+    /// their readiness is first judged from that answer, so an object ready once applied (a
+    /// ServiceAccount, an unchanged Deployment) costs no read; the others are polled.
+    ///
+    /// # Errors
+    /// As [`Engine::wait_ready`].
+    pub async fn wait_applied(&self, applied: &[DynamicObject], deadline: &Deadline) -> Result<()> {
+        let mut pending = Vec::new();
+        for live in applied {
+            let r = ObjectRef::of(live);
+            match readiness(live) {
+                Readiness::Ready => {}
+                Readiness::Pending(why) => pending.push((r, why)),
+                Readiness::Failed(message) => return Err(Error::Failed { object: r, message }),
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        deadline.tick().await?;
+        self.poll_ready(pending, deadline).await
+    }
+
+    /// Reads each pending object until it is ready, one poll interval apart.
+    async fn poll_ready(&self, mut pending: Vec<(ObjectRef, String)>, deadline: &Deadline) -> Result<()> {
         loop {
             let mut still = Vec::new();
             for (r, _) in pending {

@@ -284,8 +284,7 @@ impl<R: FluxResource> Managed<R> {
 
         // Another installation is removed only once this one is ready to take its place.
         if common.wait || !conflicting.is_empty() {
-            let refs: Vec<ObjectRef> = rendered.objects.iter().map(ObjectRef::of).collect();
-            match engine.wait_ready(&refs, &deadline).await {
+            match engine.wait_applied(&applied, &deadline).await {
                 Err(e) => diags.push(engine_diagnostic(operation, &e)),
                 Ok(()) if !conflicting.is_empty() => {
                     if let Err(e) = engine.delete(&conflicting, true, &deadline).await {
