@@ -7,9 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=${1:-3}
-testdata=${FLUX_TESTDATA:-$root/../shared/testdata}
 bash acceptance-tests/testbed.sh build >/dev/null
+# FLUX_TESTDATA comes from the test bed (assembled from the Go module proxy on first use).
 eval "$(bash acceptance-tests/testbed.sh paths)"
+[ -d "$FLUX_TESTDATA/flux-manifests" ] || bash acceptance-tests/testbed.sh testdata >/dev/null
+testdata=$FLUX_TESTDATA
 cargo build -q --release -p terraform-provider-flux -p acceptance-tests --bin terraform-provider-flux --bin push-flux-artifact
 
 run=$(mktemp -d /tmp/flux-bench-XXXXXX)

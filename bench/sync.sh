@@ -8,23 +8,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 n=${1:-20}
-testdata=${FLUX_TESTDATA:-$root/../shared/testdata}
 bash acceptance-tests/testbed.sh build >/dev/null
+# FLUX_TESTDATA comes from the test bed (assembled from the Go module proxy on first use).
 eval "$(bash acceptance-tests/testbed.sh paths)"
+[ -d "$FLUX_TESTDATA/flux-manifests" ] || bash acceptance-tests/testbed.sh testdata >/dev/null
+testdata=$FLUX_TESTDATA
 cargo build -q --release -p terraform-provider-flux
+cargo build -q --release -p acceptance-tests --bin ssa-floor
 
 run=$(mktemp -d /tmp/flux-bench-XXXXXX)
 cleanup() { bash "$root/acceptance-tests/testbed.sh" stop "$run/bed"; rm -rf "$run"; }
 trap cleanup EXIT
 bash acceptance-tests/testbed.sh start "$run/bed" 2>/dev/null
-server=$(sed -n 's/^ *server: //p' "$run/bed/kubeconfig")
-pki=$run/bed/pki
-for f in "$testdata"/flux-crds/*/*.yaml; do
-  python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' "$f" |
-    curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" -o /dev/null \
-      -H 'Content-Type: application/json' --data @- "$server/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-done
-sleep 2
+# The Flux CRDs, applied and waited for (Established) by the plain server-side-apply loop.
+"${CARGO_TARGET_DIR:-target}/release/ssa-floor" "$run/bed/kubeconfig" "$testdata"/flux-crds/*/*.yaml >/dev/null
 
 mkdir -p "$run/tf"
 cat >"$run/tf/main.tf" <<HCL
