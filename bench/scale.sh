@@ -77,8 +77,8 @@ timed() {
   "$@" >/dev/null 2>"$log" || { echo "failed: $* (its log: $log)" >&2; tail -20 "$log" >&2; return 1; }
   e=$(date +%s.%N); echo "$e - $s" | bc
 }
-rows=""
-for n in $sizes; do
+# config N: a configuration of N flux_oci_sync instances.
+config() {
   cat >main.tf <<HCL
 terraform {
   required_providers {
@@ -89,13 +89,24 @@ provider "flux" {
   kubernetes = { config_path = "$run/bed/kubeconfig" }
 }
 resource "flux_oci_sync" "app" {
-  count     = $n
+  count     = $1
   name      = "app-\${count.index}"
   namespace = "default"
   wait      = false
   artifact  = { url = "oci://ghcr.io/org/manifests", semver = ">=1.0.0" }
 }
 HCL
+}
+# Warm-up, not measured: the API server sets up a custom resource's storage and compiles its
+# CRD's validation rules on the first request for it, which took about 2 s and would be charged
+# to the first size.
+config 1
+"$TOFU" apply -auto-approve -no-color >/dev/null 2>&1
+"$TOFU" destroy -auto-approve -no-color >/dev/null 2>&1
+rows=""
+: >"$run/points.dat"
+for n in $sizes; do
+  config "$n"
   m=$(mark); plan_s=$(timed plan.log "$TOFU" plan -out=plan.bin -no-color)
   plan_req=$(requests "$m")
   m=$(mark); apply_s=$(timed apply.log "$TOFU" apply -no-color plan.bin)
@@ -115,7 +126,25 @@ HCL
     "$apply_rss" "$noop_s" "$refresh_req" "$(echo "$refresh_req / $n" | bc -l)" "$refresh_rss" "$destroy_s" "$destroy_req")
   echo "$row"
   rows+="$row"$'\n'
+  echo "$n $plan_s $apply_s $noop_s $destroy_s" >>"$run/points.dat"
 done
+
+# The curve as a plot (gnuplot from Debian), log-log: a straight line of slope 1 is linear growth.
+command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }
+gnuplot <<GP
+set terminal svg size 720,440 dynamic font "sans,12"
+set output "$root/docs/scale.svg"
+set title "flux_oci_sync instances in one state: wall time per command"
+set logscale xy
+set xlabel "instances (2 objects each)"
+set ylabel "seconds"
+set key top left
+set grid
+plot "$run/points.dat" using 1:2 with linespoints title "create plan", \\
+     "" using 1:3 with linespoints title "apply", \\
+     "" using 1:4 with linespoints title "no-op plan (refresh)", \\
+     "" using 1:5 with linespoints title "destroy"
+GP
 
 doc=$root/docs/benchmarks.md
 [ -f "$doc" ] || printf '# Benchmarks\n' >"$doc"
@@ -131,7 +160,9 @@ read from its \`/proc/self/status\` (VmHWM) and logged.
 
 | instances | objects | create plan (s) | plan requests | apply (s) | apply requests | apply peak RSS (KiB) | no-op plan (s) | refresh requests | refresh peak RSS (KiB) | destroy (s) | destroy requests |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-$rows<!-- scale:end -->
+$rows
+![Wall time per command against the number of instances, log-log](scale.svg)
+<!-- scale:end -->
 MD
 )
 python3 - "$doc" "$table" <<'PY'
