@@ -132,7 +132,7 @@ done
 # The curve as a plot (gnuplot from Debian), log-log: a straight line of slope 1 is linear growth.
 command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }
 gnuplot <<GP
-set terminal svg size 720,440 dynamic font "sans,12"
+set terminal svg size 720,440 dynamic noenhanced font "sans,12"
 set output "$root/docs/scale.svg"
 set title "flux_oci_sync instances in one state: wall time per command"
 set logscale xy
