@@ -154,9 +154,14 @@ table=$(cat <<MD
 
 \`bash bench/scale.sh $sizes\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo),
 OpenTofu $("$TOFU" version | head -1 | awk '{print $2}'), release provider: \`flux_oci_sync\` instances (2 objects each,
-\`wait = false\`) against a fresh test bed with the Flux CRDs. Requests are counted in the apiserver's audit log
-(events of the kubeconfig's user, which only the provider uses during a command); RSS is the provider's peak,
-read from its \`/proc/self/status\` (VmHWM) and logged.
+\`wait = false\`) against a fresh test bed with the Flux CRDs. Requests are counted in the apiserver's audit log,
+less the control plane's own (kube-controller-manager, told apart by its user agent since it shares the
+kubeconfig's user, and the apiserver's loopback client): what is left is the provider's. RSS is the provider's
+peak, read from its \`/proc/self/status\` (VmHWM) and logged. A warm-up apply and destroy of one instance
+comes first, unmeasured. The apply applies the saved plan (\`tofu apply plan.bin\`); its 4 requests per object
+are the apply-time plan's ownership read, the apply's own (another writer may have come since the plan), the
+create, and the patch that makes the create's fields the provider's apply entry. The refresh reads each
+object once.
 
 | instances | objects | create plan (s) | plan requests | apply (s) | apply requests | apply peak RSS (KiB) | no-op plan (s) | refresh requests | refresh peak RSS (KiB) | destroy (s) | destroy requests |
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
