@@ -54,7 +54,7 @@ pub const SECURITY_PROFILES: &[&str] = &["privileged", "restricted"];
 /// The values of `pod_security_profile`.
 pub const POD_SECURITY_PROFILES: &[&str] = &["", "restricted", "privileged"];
 /// The values of `log_level`.
-pub const LOG_LEVELS: &[&str] = &["debug", "info", "error"];
+pub const LOG_LEVELS: &[&str] = &["trace", "debug", "info", "error"];
 /// The values of `compatibility`.
 pub const COMPATIBILITIES: &[&str] = &["kubernetes", "openshift"];
 /// The values of `workload_identity.provider`.

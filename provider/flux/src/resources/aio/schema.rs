@@ -133,7 +133,7 @@ pub fn attributes() -> Vec<Attribute> {
         Attribute::string("log_level")
             .default(Value::string("info"))
             .validate(validators::one_of(LOG_LEVELS))
-            .describe("Log level of the controllers: `debug`, `info` or `error`."),
+            .describe("Log level of the controllers: `trace`, `debug`, `info` or `error`."),
         Attribute::bool("host_network")
             .default(Value::Bool(true))
             .describe("Run the Flux pod on the host network, so Flux works before a CNI is installed."),

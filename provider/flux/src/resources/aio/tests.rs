@@ -1118,6 +1118,27 @@ fn validation_table() {
             &["distribution.registry"],
         ),
         ("log level", json!({"log_level": "warn"}), &["log_level"]),
+        ("log level trace", json!({"log_level": "trace"}), &[]),
+        (
+            "gcp workload identity on the host network (the default)",
+            json!({"workload_identity": {"provider": "gcp", "identity": "flux@p.iam.gserviceaccount.com"}}),
+            &["host_network"],
+        ),
+        (
+            "gcp workload identity on the host network",
+            json!({"host_network": true, "workload_identity": {"provider": "gcp", "identity": "flux@p.iam.gserviceaccount.com"}}),
+            &["host_network"],
+        ),
+        (
+            "gcp workload identity on the pod network",
+            json!({"host_network": false, "workload_identity": {"provider": "gcp", "identity": "flux@p.iam.gserviceaccount.com"}}),
+            &[],
+        ),
+        (
+            "azure workload identity on the host network",
+            json!({"workload_identity": {"provider": "azure", "identity": "00000000-0000-0000-0000-000000000000"}}),
+            &[],
+        ),
         (
             "security profile",
             json!({"security_profile": "strict"}),

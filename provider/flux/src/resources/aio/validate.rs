@@ -13,6 +13,7 @@ use tfplugin::path::AttributePath;
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     pull_secrets(config, diags);
     workload_identity(config, diags);
+    gke_host_network(config, diags);
     security_context(config, diags);
     let defaults = AioSettings::default().resources;
     check_resources(
@@ -81,6 +82,25 @@ fn workload_identity(config: &Value, diags: &mut Diagnostics) {
                  (an AWS role ARN, an Azure client ID or a GCP service account).",
                 w.get("provider").as_str().unwrap_or_default()
             ),
+        );
+    }
+}
+
+/// GKE's metadata server hands a Pod its Kubernetes service account's identity only on the Pod
+/// network: a Pod on the host network gets the node's identity instead, so `gcp` workload
+/// identity would silently not apply.
+fn gke_host_network(config: &Value, diags: &mut Diagnostics) {
+    let host_network = config.get("host_network");
+    // Unset means the default, true; unknown is skipped.
+    let on_host = host_network.is_null() || host_network.as_bool() == Some(true);
+    if config.get("workload_identity").get("provider").as_str() == Some("gcp") && on_host {
+        diags.error_at(
+            AttributePath::root("host_network"),
+            "Workload identity needs the Pod network on GKE",
+            "workload_identity.provider is \"gcp\", but host_network is true (its default): GKE's \
+             Workload Identity Federation does not serve Pods on the host network, so Flux would run as the \
+             node's service account instead. Set host_network = false (GKE clusters have a CNI)."
+                .to_owned(),
         );
     }
 }
