@@ -47,7 +47,13 @@ pub fn parse(s: &str) -> Option<f64> {
         }
         _ => return None,
     };
-    Some(sign * number * scale)
+    // Zero is zero at any scale (`0e+364` would be 0 × ∞, not a number); a quantity too large
+    // or too small for an f64 has no value to compare.
+    if number == 0.0 {
+        return Some(0.0);
+    }
+    let value = sign * number * scale;
+    value.is_finite().then_some(value)
 }
 
 /// Whether two strings are the same quantity written differently (`"1000m"` and `"1"`,
@@ -88,10 +94,16 @@ mod tests {
             ("1e+", None),
             ("m", None),
             ("1 Gi", None),
+            // Found by the fuzz suite: 0 × 10^364 was NaN.
+            ("0e+364", Some(0.0)),
+            ("-0.0e+999", Some(0.0)),
+            ("1e+400", None),
         ];
         for (q, want) in cases {
             assert_eq!(parse(q), want, "{q}");
         }
+        // A mantissa too long for an f64 (infinite) at a scale that underflows to zero.
+        assert_eq!(parse(&format!("{}e-400", "9".repeat(400))), None);
         assert!(equal("1000m", "1") && equal("1024Mi", "1Gi") && !equal("1", "2") && !equal("x", "x"));
     }
 }
