@@ -613,32 +613,27 @@ def hcl_attrs(config):
 def peer_hcl(tool, kc, wait_crds):
     """The peer's configuration: one resource per object, in two sets (CRDs and Namespaces, then
     the rest). When the set holds custom resources, the CRDs wait until established."""
-    head = ('locals {\n  first = jsondecode(file("${path.module}/first.json"))\n'
-            '  rest  = jsondecode(file("${path.module}/rest.json"))\n}\n')
-    is_crd = 'jsondecode(each.value).kind == "CustomResourceDefinition"'
     if tool == "kubernetes":
-        wait = (f'  dynamic "wait" {{\n    for_each = {is_crd} ? [1] : []\n'
-                '    content {\n      condition {\n        type   = "Established"\n'
-                '        status = "True"\n      }\n    }\n  }\n') if wait_crds else ""
+        provider, source, rtype, wait_block = "kubernetes", "hashicorp/kubernetes", "kubernetes_manifest", "wait"
         body = ("  manifest = jsondecode(each.value)\n"
                 "  field_manager {\n    force_conflicts = true\n  }\n")
-        return ('terraform {\n  required_providers {\n    kubernetes = { source = "hashicorp/kubernetes" }\n  }\n}\n'
-                f'provider "kubernetes" {{\n  config_path = {kc}\n}}\n' + head
-                + 'resource "kubernetes_manifest" "first" {\n  for_each = local.first\n' + body + wait + "}\n"
-                + 'resource "kubernetes_manifest" "rest" {\n  for_each = local.rest\n' + body
-                + "  depends_on = [kubernetes_manifest.first]\n}\n")
-    wait = (f'  dynamic "wait_for" {{\n    for_each = {is_crd} ? [1] : []\n'
+    else:
+        provider, source, rtype, wait_block = "kubectl", "alekc/kubectl", "kubectl_manifest", "wait_for"
+        # No kubelet runs in the test bed: Deployments never roll out, so no rollout wait (as
+        # flux_aio's wait = false).
+        body = ("  yaml_body         = yamlencode(jsondecode(each.value))\n"
+                "  server_side_apply = true\n  force_conflicts   = true\n  wait_for_rollout  = false\n")
+    is_crd = 'jsondecode(each.value).kind == "CustomResourceDefinition"'
+    wait = (f'  dynamic "{wait_block}" {{\n    for_each = {is_crd} ? [1] : []\n'
             '    content {\n      condition {\n        type   = "Established"\n'
             '        status = "True"\n      }\n    }\n  }\n') if wait_crds else ""
-    # No kubelet runs in the test bed: Deployments never roll out, so no rollout wait (as
-    # flux_aio's wait = false).
-    body = ("  yaml_body         = yamlencode(jsondecode(each.value))\n"
-            "  server_side_apply = true\n  force_conflicts   = true\n  wait_for_rollout  = false\n")
-    return ('terraform {\n  required_providers {\n    kubectl = { source = "alekc/kubectl" }\n  }\n}\n'
-            f'provider "kubectl" {{\n  config_path = {kc}\n}}\n' + head
-            + 'resource "kubectl_manifest" "first" {\n  for_each = local.first\n' + body + wait + "}\n"
-            + 'resource "kubectl_manifest" "rest" {\n  for_each = local.rest\n' + body
-            + "  depends_on = [kubectl_manifest.first]\n}\n")
+    return (f'terraform {{\n  required_providers {{\n    {provider} = {{ source = "{source}" }}\n  }}\n}}\n'
+            f'provider "{provider}" {{\n  config_path = {kc}\n}}\n'
+            'locals {\n  first = jsondecode(file("${path.module}/first.json"))\n'
+            '  rest  = jsondecode(file("${path.module}/rest.json"))\n}\n'
+            f'resource "{rtype}" "first" {{\n  for_each = local.first\n' + body + wait + "}\n"
+            + f'resource "{rtype}" "rest" {{\n  for_each = local.rest\n' + body
+            + f"  depends_on = [{rtype}.first]\n}}\n")
 
 
 def machine():
