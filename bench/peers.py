@@ -16,7 +16,7 @@ Each tool runs the cycle plan (create), apply, no-op plan, refresh, destroy RUNS
 robin over the tools, from the same empty cluster (everything deleted and waited for between
 cycles). Per phase: wall time, API requests counted in the apiserver's audit log, and the peak
 RSS of the provider processes (each runs under /usr/bin/time through a wrapper). The table goes
-to docs/benchmarks.md between the peers markers; raw figures to $PEERS_RESULTS.
+to bench/benchmarks.md between the peers markers; raw figures to $PEERS_RESULTS.
 """
 
 import datetime
@@ -51,7 +51,7 @@ TARGET = Path(ENV.get("BENCH_TARGET", ROOT / "target" / "release"))  # CARGO_TAR
 TESTDATA = Path(ENV.get("FLUX_TESTDATA", ""))
 FLUX_VERSION = ENV.get("FLUX_VERSION", "2.9.4")
 TESTBED = ROOT / "acceptance-tests" / "testbed.sh"
-DOC = ROOT / "docs" / "benchmarks.md"
+DOC = ROOT / "bench" / "benchmarks.md"
 COMMAND = ENV.get("BENCH_COMMAND", "bash bench/peers.sh")
 
 PROVIDERS = {

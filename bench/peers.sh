@@ -4,7 +4,7 @@
 # (hashicorp/kubernetes) or kubectl_manifest (alekc/kubectl) per object, and against a plain
 # server-side-apply loop (ssa-floor). Plan, apply, no-op plan, refresh and destroy, RUNS times
 # each: wall time, API requests (apiserver audit log), provider peak RSS, binary size. Writes the
-# table into docs/benchmarks.md between the peers markers (bench/peers.py does the work).
+# table into bench/benchmarks.md between the peers markers (bench/peers.py does the work).
 #   RUNS=5 bash bench/peers.sh
 # Environment: RUNS (default 5), TENANTS (50), SCENARIOS (aio,tenants), TOOLS
 # (flux,kubernetes,kubectl,floor), CARGO_TARGET_DIR, PEERS_RESULTS (raw JSON,

@@ -6,7 +6,7 @@
 # made (counted in the apiserver's audit log: the requests of the kubeconfig's user, which only
 # the provider uses while the command runs) and the provider's peak RSS (its own /proc reading,
 # logged at info).
-# Writes the table into docs/benchmarks.md between the scale markers.
+# Writes the table into bench/benchmarks.md between the scale markers, and the plot to bench/scale.svg.
 #   bash bench/scale.sh [sizes...]        (default: 1 10 100 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -133,7 +133,7 @@ done
 command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }
 gnuplot <<GP
 set terminal svg size 720,440 dynamic noenhanced font "sans,12"
-set output "$root/docs/scale.svg"
+set output "$root/bench/scale.svg"
 set title "flux_oci_sync instances in one state: wall time per command"
 set logscale xy
 set xlabel "instances (2 objects each)"
@@ -146,7 +146,7 @@ plot "$run/points.dat" using 1:2 with linespoints title "create plan", \\
      "" using 1:5 with linespoints title "destroy"
 GP
 
-doc=$root/docs/benchmarks.md
+doc=$root/bench/benchmarks.md
 [ -f "$doc" ] || printf '# Benchmarks\n' >"$doc"
 table=$(cat <<MD
 <!-- scale:begin -->
@@ -180,4 +180,4 @@ else:
     text = text.rstrip() + "\n\n" + table + "\n"
 open(path, "w").write(text)
 PY
-echo "wrote the scale table to docs/benchmarks.md"
+echo "wrote the scale table to bench/benchmarks.md"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The compatibility matrix: the acceptance suite against every CLI the test bed builds
 # (OpenTofu 1.9-1.11 and Terraform 1.5.7; OpenTofu 1.12 is the suite's default and runs in
-# scripts/test.sh). Writes docs/compatibility.md and fails when any test fails.
+# scripts/test.sh). Writes docs/guides/compatibility.md and fails when any test fails.
 #
 #   bash scripts/matrix.sh [TEST FILTER...]
 set -euo pipefail
@@ -38,7 +38,7 @@ for cli in $clis; do
 done
 
 [ "${MATRIX_SKIP_DEFAULT:-0}" = 1 ] && exit "$status"
-python3 - "$results" $clis <<'PY' >docs/compatibility.md
+python3 - "$results" $clis <<'PY' >docs/guides/compatibility.md
 import os, sys
 results, clis = sys.argv[1], [os.path.basename(c) for c in sys.argv[2:]]
 table = {}
@@ -46,6 +46,13 @@ for cli in clis:
     for line in open(os.path.join(results, cli + ".txt")):
         test, outcome = line.rsplit(" ", 1)
         table.setdefault(test, {})[cli] = "pass" if outcome.strip() == "ok" else "**FAIL**"
+# The front matter the registries read (provider/flux/tests/docs_layout.rs checks it).
+print("---")
+print('page_title: "Compatibility matrix"')
+print('subcategory: ""')
+print("description: |-")
+print("  The acceptance suite's results with each OpenTofu and Terraform version the test bed builds.")
+print("---\n")
 print("# Compatibility matrix\n")
 print("The acceptance suite (real CLI, real kube-apiserver, the real Flux CRDs) run against each CLI")
 print("the test bed builds, by `bash scripts/matrix.sh`. Features that need a newer client degrade")

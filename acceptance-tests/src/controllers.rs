@@ -193,7 +193,7 @@ impl Drop for Controllers {
     }
 }
 
-/// The flags of docs/design/rendering.md §3.3.4 (per-container details), on loopback ports.
+/// The flags of design/rendering.md §3.3.4 (per-container details), on loopback ports.
 fn args(name: &str, profile: Profile, layout: &Layout, health_port: u16) -> Vec<String> {
     let events_port = layout.events;
     let restricted = profile == Profile::Restricted;

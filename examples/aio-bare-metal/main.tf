@@ -1,4 +1,4 @@
-# Bare metal (the seed's "Bare Metal" tab): Flux runs on the host network, so it works before
+# Bare metal (the Flux AIO docs' "Bare Metal" tab): Flux runs on the host network, so it works before
 # a CNI is installed. On clusters without kube-proxy, point the controllers at the API server
 # directly with KUBERNETES_SERVICE_HOST/PORT. Flux then installs the Cilium CNI from its Helm
 # repository (flux_helm_release below).
@@ -22,7 +22,7 @@ resource "flux_aio" "flux" {
   }
 }
 
-# The seed's "cilium" instance: Flux, running on the host network, installs the Cilium CNI.
+# The Flux AIO docs' "cilium" instance: Flux, running on the host network, installs the Cilium CNI.
 resource "flux_helm_release" "cilium" {
   name      = "cilium"
   namespace = flux_aio.flux.namespace

@@ -1,4 +1,4 @@
-# Cloud (the seed's "Cloud" tab): no host network on a managed cluster with a CNI, the flux
+# Cloud (the Flux AIO docs' "Cloud" tab): no host network on a managed cluster with a CNI, the flux
 # service account bound to an AWS IAM role (IRSA) for ECR and KMS access, and persistent storage
 # for the artifact cache. For Azure set provider = "azure" and the client ID; for GCP,
 # provider = "gcp" and the service account (GKE needs host_network = false, as here).

@@ -1,4 +1,4 @@
-# Default installation (the seed's "Default installation" tab): Flux AIO with helm, kustomize
+# Default installation (the Flux AIO docs' "Default installation" tab): Flux AIO with helm, kustomize
 # and notification controllers, no host network, privileged security profile.
 resource "flux_aio" "flux" {
   namespace = "flux-system"

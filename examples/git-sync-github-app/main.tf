@@ -1,4 +1,4 @@
-# Git sync with GitHub App authentication (the seed's "Flux Git sync configuration" / "GitHub
+# Git sync with GitHub App authentication (the Flux AIO docs' "Flux Git sync configuration" / "GitHub
 # App auth" tab, bundle "cluster-addons", instance "flux-system"): Flux authenticates to a
 # private GitHub repository as a GitHub App installation instead of with a personal token.
 # The App's private key comes from the environment, as Timoni's --runtime-from-env did:
@@ -6,7 +6,7 @@
 #   export TF_VAR_github_app_pem=$(cat path/to/app.private-key.pem)
 #   tofu init && tofu apply
 #
-# As in the seed, no sync.target_namespace is set: the manifests carry their own namespaces.
+# As in the Flux AIO docs, no sync.target_namespace is set: the manifests carry their own namespaces.
 resource "flux_git_sync" "cluster_addons" {
   name      = "flux-system"
   namespace = "flux-system"

@@ -1,4 +1,4 @@
-# Git sync from a private repository (the seed's "Flux Git sync configuration" / "Private
+# Git sync from a private repository (the Flux AIO docs' "Flux Git sync configuration" / "Private
 # repository" tab): authentication with a Git token (GitHub PAT, GitLab deploy token,
 # Bitbucket token, ...), stored in the cluster as a Secret with username "git". Timoni reads
 # the token from the environment with --runtime-from-env; here a TF_VAR_ variable does it:

@@ -1,4 +1,4 @@
-# Git sync from a public repository (the seed's "Flux Git sync configuration" / "Public
+# Git sync from a public repository (the Flux AIO docs' "Flux Git sync configuration" / "Public
 # repository" tab): Flux clones the repository over HTTPS at the given ref and applies the
 # Kustomize overlay at path to the default namespace. Needs Flux installed (see ../aio-default).
 resource "flux_git_sync" "podinfo" {

@@ -1,4 +1,4 @@
-# Git sync from a self-hosted Git server (the seed's "Flux Git sync configuration" /
+# Git sync from a self-hosted Git server (the Flux AIO docs' "Flux Git sync configuration" /
 # "Self-hosted repository" tab): a GitLab (or Gitea, ...) server with a self-signed TLS
 # certificate, so Flux gets the PEM-encoded CA next to the token. Both come from the
 # environment, as Timoni's --runtime-from-env did:

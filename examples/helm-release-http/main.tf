@@ -1,4 +1,4 @@
-# Helm release from an HTTP/S Helm repository (the seed's flux-helm-release module, used in the
+# Helm release from an HTTP/S Helm repository (the Flux AIO docs' flux-helm-release module, used in the
 # "Bare Metal" tab for Cilium and in the Helm interoperability guide): Flux installs the
 # podinfo chart into the default namespace and upgrades it when a newer 6.x version is
 # published. values is any HCL object; numbers, strings and nested objects become the chart's

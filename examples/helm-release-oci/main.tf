@@ -1,4 +1,4 @@
-# Helm release from an OCI registry (the seed's flux-helm-release module with an oci://
+# Helm release from an OCI registry (the Flux AIO docs' flux-helm-release module with an oci://
 # repository, see the Helm interoperability guide): the same podinfo chart, pulled from
 # ghcr.io, with values that mix maps and lists, and Helm tests run after install/upgrade.
 # For a private registry set the password from the environment (Timoni's --runtime-from-env):

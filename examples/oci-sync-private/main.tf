@@ -1,4 +1,4 @@
-# OCI sync from a private registry (the seed's "Flux OCI sync configuration" / "Private
+# OCI sync from a private registry (the Flux AIO docs' "Flux OCI sync configuration" / "Private
 # repository" tab): the registry credentials end up in the cluster as a Secret of type
 # dockerconfigjson. Timoni fills the password from the environment with --runtime-from-env;
 # with OpenTofu/Terraform the TF_VAR_ environment variables do the same:

@@ -1,4 +1,4 @@
-# OCI sync from a public repository (the seed's "Flux OCI sync configuration" / "Public
+# OCI sync from a public repository (the Flux AIO docs' "Flux OCI sync configuration" / "Public
 # repository" tab): Flux pulls the podinfo Kustomize overlay published as an OCI artifact,
 # follows the newest tag matching the semver range, and applies it to the default namespace,
 # waiting for the workloads to become ready. Needs Flux installed (see ../aio-default).

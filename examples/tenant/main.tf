@@ -1,4 +1,4 @@
-# Multi-tenancy on-boarding (the seed's "Flux multi-tenancy configuration" section, bundle
+# Multi-tenancy on-boarding (the Flux AIO docs' "Flux multi-tenancy configuration" section, bundle
 # "dev-team"): flux_tenant creates the tenant namespace, the ServiceAccount Flux impersonates,
 # its RoleBinding and a quota on Flux objects; flux_git_sync then reconciles the tenant's
 # repository inside that namespace while impersonating the restricted service account, so the
@@ -10,7 +10,7 @@
 #   export TF_VAR_devteam_token=<GH TOKEN>
 #   tofu init && tofu apply
 #
-# Off-board the tenant (the seed's `timoni bundle delete dev-team`): `tofu destroy` removes the
+# Off-board the tenant (the Flux AIO docs' `timoni bundle delete dev-team`): `tofu destroy` removes the
 # tenant namespace and everything in it, workloads included.
 resource "flux_tenant" "dev_team" {
   name      = "dev-team"

@@ -1,8 +1,9 @@
-//! Rewrites the generated attribute tables of `docs/` from the provider's schemas.
+//! Rewrites the generated parts of the registry pages of `docs/` (front matter, `## Schema`,
+//! the import forms) from the provider's schemas.
 //!
 //! `cargo run -p terraform-provider-flux --bin gen-docs [-- DOCS_DIR]`
 
-use flux_provider::docs::{attribute_table, pages, with_table};
+use flux_provider::docs::{pages, render};
 use std::path::PathBuf;
 
 fn main() -> std::io::Result<()> {
@@ -10,10 +11,10 @@ fn main() -> std::io::Result<()> {
         || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs")),
         PathBuf::from,
     );
-    for (page, schema) in pages() {
-        let path = dir.join(&page);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| format!("# {page}\n"));
-        let updated = with_table(&text, &attribute_table(&schema));
+    for page in pages() {
+        let path = dir.join(&page.path);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| format!("# {}\n", page.path));
+        let updated = render(&page, &text);
         if updated != text {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;

@@ -90,7 +90,7 @@ pub fn to_yaml(objects: &[DynamicObject]) -> String {
 }
 
 /// The `.dockerconfigjson` of a generated registry Secret, in the layout of the modules
-/// (docs/design/rendering.md §2.3), each value a JSON string.
+/// (design/rendering.md §2.3), each value a JSON string.
 #[must_use]
 pub fn docker_config(registry: &str, username: &str, password: &str) -> String {
     use base64::Engine as _;
@@ -107,7 +107,7 @@ pub fn docker_config(registry: &str, username: &str, password: &str) -> String {
     )
 }
 
-/// The registry host of an `oci://` URL: element 2 of the URL split on `/` (docs/design/rendering.md §2.3),
+/// The registry host of an `oci://` URL: element 2 of the URL split on `/` (design/rendering.md §2.3),
 /// e.g. `oci://ghcr.io/org/charts` → `ghcr.io`; empty if there is none.
 #[must_use]
 pub fn registry_host(url: &str) -> &str {

@@ -1,5 +1,5 @@
 //! `flux_aio`: Flux All-In-One, the Flux controllers as one Deployment with one Pod, as the
-//! `flux-aio` Timoni module renders it (docs/design/rendering.md §3), with the CRDs and default
+//! `flux-aio` Timoni module renders it (design/rendering.md §3), with the CRDs and default
 //! images taken from the Flux distribution of the resolved version.
 //!
 //! One file per step of the data flow: [`attributes`] (schema), [`AioSettings`] (typed

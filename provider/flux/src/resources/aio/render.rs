@@ -1,4 +1,4 @@
-//! The objects of a `flux_aio` instance (docs/design/rendering.md §3.2–3.10). Pure.
+//! The objects of a `flux_aio` instance (design/rendering.md §3.2–3.10). Pure.
 
 use super::settings::{
     AioSettings, Compatibility, Component, Controller, Resources, SecurityProfile, WorkloadProvider,
@@ -233,7 +233,7 @@ fn crd_object(crd: &Value, meta: &Meta) -> Option<DynamicObject> {
     serde_json::from_value(crd).ok()
 }
 
-/// The Deployment (docs/design/rendering.md §3.3).
+/// The Deployment (design/rendering.md §3.3).
 fn deployment(
     common: &Common,
     s: &AioSettings,
@@ -374,7 +374,7 @@ fn deployment(
     )
 }
 
-/// The environment of every container (docs/design/rendering.md §3.3.2), user entries sorted by name last.
+/// The environment of every container (design/rendering.md §3.3.2), user entries sorted by name last.
 fn environment(s: &AioSettings) -> Vec<Value> {
     let mut env = vec![
         json!({"name": "SOURCE_CONTROLLER_LOCALHOST", "value": "localhost:9790"}),
@@ -394,7 +394,7 @@ fn environment(s: &AioSettings) -> Vec<Value> {
     env
 }
 
-/// What differs between the containers (docs/design/rendering.md §3.3.4).
+/// What differs between the containers (design/rendering.md §3.3.4).
 struct Layout {
     ports: &'static [(u16, &'static str)],
     liveness: (&'static str, &'static str),
@@ -445,7 +445,7 @@ fn layout(c: Component) -> Layout {
     }
 }
 
-/// The container args, in the order of docs/design/rendering.md §3.3.4.
+/// The container args, in the order of design/rendering.md §3.3.4.
 fn args(c: Component, ctl: &Controller, s: &AioSettings, name: &str, field_manager: &str) -> Vec<String> {
     let mut a: Vec<String> = vec![
         "--watch-all-namespaces".into(),
@@ -563,7 +563,7 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    /// The container of controller `c` (docs/design/rendering.md §3.3.3–3.3.4).
+    /// The container of controller `c` (design/rendering.md §3.3.3–3.3.4).
     fn container(&self, c: Component, ctl: &Controller, image: &str) -> Value {
         let l = layout(c);
         let ports: Vec<Value> = l

@@ -430,7 +430,7 @@ fn resources(name: &str, rule: Rule, defaults: bool) -> Attribute {
     }
 }
 
-/// The default `tolerations` (docs/design/rendering.md §3.3.1): not-ready, and unreachable for
+/// The default `tolerations` (design/rendering.md §3.3.1): not-ready, and unreachable for
 /// 300 s with `NoExecute`.
 fn default_tolerations_value() -> Value {
     let toleration = |key: &str, effect: Option<&str>, seconds: Option<i64>| {

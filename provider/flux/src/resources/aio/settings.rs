@@ -198,7 +198,7 @@ pub struct Controller {
     pub feature_gates: String,
 }
 
-/// A user-given image (docs/design/rendering.md §2.3).
+/// A user-given image (design/rendering.md §2.3).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ImageRef {
     /// Repository.
@@ -276,7 +276,7 @@ pub struct Proxy {
 pub enum SecurityProfile {
     /// No lockdown.
     Privileged,
-    /// Multi-tenancy lockdown (docs/design/rendering.md §3.4).
+    /// Multi-tenancy lockdown (design/rendering.md §3.4).
     Restricted,
 }
 

@@ -1,5 +1,5 @@
 //! `flux_helm_release`: a Helm chart deployed by Flux from an HTTP/S Helm repository or an OCI
-//! registry, as the `flux-helm-release` Timoni module renders it (docs/design/rendering.md §6).
+//! registry, as the `flux-helm-release` Timoni module renders it (design/rendering.md §6).
 //!
 //! The pure parts live here: the resource's own [`attributes`], the typed
 //! [`HelmReleaseSettings`] decoded by [`settings`], the cross-attribute checks of [`validate`],
@@ -7,7 +7,7 @@
 //!
 //! Decisions where the spec leaves room:
 //! - `drift_detection` has no default: unset omits `spec.driftDetection` (the module's code,
-//!   docs/design/rendering.md §9; Flux then behaves as `disabled`).
+//!   design/rendering.md §9; Flux then behaves as `disabled`).
 //! - Durations are rendered as given (`"60m"`, `"1h30m"`).
 //! - Empty strings in optional string attributes (`cert_secret_name`, `service_account_name`,
 //!   `target_namespace`, `values_key`, `target_path`, `depends_on[].namespace`) mean unset.

@@ -1,4 +1,4 @@
-//! The objects of a `flux_helm_release` instance (docs/design/rendering.md §6.2): the credentials Secret
+//! The objects of a `flux_helm_release` instance (design/rendering.md §6.2): the credentials Secret
 //! (with `repository.auth`), the source (HelmRepository or OCIRepository) and the HelmRelease,
 //! in apply order.
 

@@ -236,7 +236,7 @@ fn credentials_debug_is_redacted() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reference renderings (docs/design/rendering.md §6.3)
+// Reference renderings (design/rendering.md §6.3)
 
 #[test]
 fn reference_http() {

@@ -1,4 +1,4 @@
-//! The Kustomization half that `flux_git_sync` and `flux_oci_sync` share (docs/design/rendering.md
+//! The Kustomization half that `flux_git_sync` and `flux_oci_sync` share (design/rendering.md
 //! §4.2, §5.2): the `sync` options, `substitute`, `substitute_from`, `patches` and `decryption`, with
 //! their attributes, decoding, checks and rendering.
 
@@ -313,7 +313,7 @@ pub fn source_and_kustomization(
 }
 
 /// The Kustomization applying `path` of the source `source_kind`/`name`
-/// (docs/design/rendering.md §4.2), fields in the modules' order.
+/// (design/rendering.md §4.2), fields in the modules' order.
 #[must_use]
 fn kustomization(
     meta: &Meta,

@@ -1,5 +1,5 @@
 //! `flux_tenant`: onboards a tenant namespace with a restricted Flux identity, as the
-//! `flux-tenant` module does (docs/design/rendering.md §7): Namespace, ServiceAccount,
+//! `flux-tenant` module does (design/rendering.md §7): Namespace, ServiceAccount,
 //! RoleBinding to `admin`, ResourceQuota on Flux objects, and a ClusterRoleBinding for
 //! `cluster-admin` tenants.
 //!

@@ -1,5 +1,5 @@
 //! `flux_git_sync`: a GitRepository over HTTPS and a Kustomization applying one of its paths,
-//! with the Secret holding the token, CA or GitHub App key (docs/design/rendering.md §4).
+//! with the Secret holding the token, CA or GitHub App key (design/rendering.md §4).
 //!
 //! One file per step of the data flow: [`attributes`] (schema), [`GitSettings`] (typed
 //! settings), [`validate`] (cross-attribute checks), [`render`], and [`GitSync`] (the resource

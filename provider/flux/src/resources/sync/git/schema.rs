@@ -60,17 +60,23 @@ pub fn attributes() -> Vec<Attribute> {
             Nesting::Single,
             vec![
                 Attribute::string("app_id")
-                    .describe("GitHub App ID."),
+                    .describe("GitHub App ID. Required with `github`, as are `app_installation_id` and the key."),
                 Attribute::string("app_installation_id")
-                    .describe("GitHub App installation ID."),
+                    .describe("GitHub App installation ID. Required with `github`, as are `app_id` and the key."),
             ]
             .into_iter()
             .chain(secrets::attributes(
-                Attribute::string("app_private_key").describe("PEM private key of the GitHub App."),
+                Attribute::string("app_private_key").describe(
+                    "PEM private key of the GitHub App. This or `app_private_key_wo` is required with `github`.",
+                ),
             ))
             .collect(),
         )
-        .describe("GitHub App authentication (Flux 2.5 and later): all three fields are required."),
+        .describe(
+            "GitHub App authentication (Flux 2.5 and later). `app_id`, `app_installation_id` and the private key \
+             (`app_private_key` or `app_private_key_wo`) go together: a `github` object without any of them (an \
+             empty string counts as none) is an error at validate.",
+        ),
         kustomization::sync_attribute(false),
     ];
     attrs.extend(kustomization::kustomize_attributes());

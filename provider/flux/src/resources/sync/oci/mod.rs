@@ -1,5 +1,5 @@
 //! `flux_oci_sync`: an OCIRepository and a Kustomization applying a path of the artifact, with
-//! the registry credentials and CA Secrets (docs/design/rendering.md §5).
+//! the registry credentials and CA Secrets (design/rendering.md §5).
 //!
 //! One file per step of the data flow: [`attributes`] (schema), [`OciSettings`] (typed
 //! settings), [`validate`] (cross-attribute checks), [`render`], and [`OciSync`] (the resource
