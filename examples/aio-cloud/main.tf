@@ -21,8 +21,12 @@ resource "flux_aio" "flux" {
     identity = var.iam_role_arn
   }
   persistence = {
-    enabled       = true
-    storage_class = "standard"
+    enabled = true
+    # Leave storage_class unset for the cluster's default class, or name one: EKS "gp3" (with
+    # the EBS CSI driver; "gp2" on older clusters), AKS "managed-csi" (or "default"), GKE
+    # "standard-rwo". The Timoni module's default, "standard", exists only on some clusters.
+    # "" means no class: only a statically provisioned volume binds.
+    storage_class = "gp3"
     size          = "8Gi"
   }
 }

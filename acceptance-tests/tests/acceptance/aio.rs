@@ -341,17 +341,60 @@ fn drift_is_repaired_and_a_plan_with_the_registry_down_uses_the_cache() {
     let mut registry = registry();
     let ns = "flux-drift";
     let wd = WorkDir::new(bed, "aio-drift");
-    wd.main_tf(&aio(
-        &registry,
-        "flux-gotk",
-        ns,
-        "  wait = false\n  expose = { source_server = true }",
-    ));
+    // The pod beyond the fixed options, and patches of both kinds: applied to the cluster
+    // and quiet on the next plan.
+    let settings = r#"  wait = false
+  expose = { source_server = true }
+  node_selector   = { "kubernetes.io/arch" = "amd64" }
+  pod_annotations = { "linkerd.io/inject" = "disabled" }
+  controllers = { helm = { args = ["--log-encoding=console"] } }
+  patches = [
+    {
+      patch  = "spec:
+  template:
+    spec:
+      containers:
+      - name: kustomize-controller
+        env:
+        - name: EXTRA
+          value: "1"
+"
+      target = { kind = "Deployment" }
+    },
+    {
+      patch  = jsonencode([{ op = "add", path = "/metadata/annotations/example.com~1team", value = "platform" }])
+      target = { kind = "ServiceAccount", name = "flux" }
+    },
+  ]
+"#;
+    let claim = "  persistence = { enabled = true, storage_class = \"standard\" }";
+    wd.main_tf(&aio(&registry, "flux-gotk", ns, &format!("{settings}{claim}")));
     wd.apply();
     assert_eq!(
         wd.resource_values("flux_aio.flux").unwrap()["resolved_version"],
         "2.9.4"
     );
+    let d = cluster.get(DEPLOYMENT, Some(ns), "flux").unwrap();
+    let pod = &d["spec"]["template"];
+    assert_eq!(pod["spec"]["nodeSelector"]["kubernetes.io/arch"], "amd64");
+    assert_eq!(pod["metadata"]["annotations"]["linkerd.io/inject"], "disabled");
+    let containers = pod["spec"]["containers"].as_array().unwrap();
+    let named = |n: &str| containers.iter().find(|c| c["name"] == n).unwrap();
+    assert_eq!(named("helm-controller")["args"].as_array().unwrap().last().unwrap(), "--log-encoding=console");
+    assert!(
+        named("kustomize-controller")["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "EXTRA" && e["value"] == "1"),
+        "the strategic merge patch reached the cluster: {d}"
+    );
+    let sa = cluster
+        .get(acceptance_tests::cluster::kinds::SERVICE_ACCOUNT, Some(ns), "flux")
+        .unwrap();
+    assert_eq!(sa["metadata"]["annotations"]["example.com/team"], "platform", "the JSON 6902 patch");
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "patches are quiet:\n{plan}");
 
     cluster.strategic_patch(
         DEPLOYMENT,
@@ -390,6 +433,23 @@ fn drift_is_repaired_and_a_plan_with_the_registry_down_uses_the_cache() {
     );
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "repaired:\n{plan}");
+
+    // A claim's class cannot change (the state of a release whose default was "standard",
+    // planned with the class unset now): refused at plan, naming the attribute.
+    wd.main_tf(&aio(
+        &registry,
+        "flux-gotk",
+        ns,
+        &format!("{settings}  persistence = {{ enabled = true }}"),
+    ));
+    let refused = wd.run(&["plan", "-no-color"]);
+    assert_ne!(refused.code, 0, "{refused}");
+    assert!(
+        refused.stderr.contains("storage class cannot change")
+            && refused.stderr.contains("persistence.storage_class"),
+        "{refused}"
+    );
+    wd.main_tf(&aio(&registry, "flux-gotk", ns, &format!("{settings}{claim}")));
 
     registry.stop();
     let (changes, plan) = wd.plan_changes();
@@ -710,6 +770,10 @@ fn bad_input_is_rejected_before_anything_is_applied() {
         (
             "persistence = { enabled = true, size = \"8G\" }",
             "persistence.size",
+        ),
+        (
+            "patches = [{ patch = \"- op: remove\\n  path: /spec\\n\" }]",
+            "patches[0]",
         ),
     ];
     for (setting, attribute) in cases {

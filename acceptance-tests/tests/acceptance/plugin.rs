@@ -135,6 +135,50 @@ fn kube_environment_variables_are_a_fallback() {
     with_env(&["destroy", "-auto-approve", "-no-color"]);
 }
 
+/// With no `kubernetes` settings and no `KUBE_*` variable, the provider reaches no cluster,
+/// even when `KUBECONFIG` and `~/.kube/config` both point at a live one: the plan stops with an
+/// error that says how to name the cluster, and nothing is applied.
+#[test]
+fn kubeconfig_and_home_config_are_never_read_implicitly() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let wd = WorkDir::new(bed, "no-implicit-kubeconfig");
+    let home = wd.path().join("home");
+    std::fs::create_dir_all(home.join(".kube")).expect("make ~/.kube");
+    std::fs::copy(&bed.kubeconfig, home.join(".kube/config")).expect("copy kubeconfig");
+    let without_block = format!(
+        "terraform {{\n  required_providers {{\n    flux = {{ source = \"flux-aio/flux\" }}\n  }}\n}}\n\n{}",
+        tenant("no-implicit-kubeconfig")
+    );
+    for (config, args) in [
+        (without_block.as_str(), ["plan", "-no-color", "-input=false"]),
+        (without_block.as_str(), ["apply", "-auto-approve", "-no-color"]),
+    ] {
+        wd.write("main.tf", config);
+        let mut cmd = wd.command(&args);
+        cmd.env("HOME", &home).env("KUBECONFIG", &bed.kubeconfig);
+        let run = wd.run_command(cmd, &args);
+        assert_ne!(run.code, 0, "{run}");
+        assert!(run.stderr.contains("No cluster configured"), "{run}");
+        assert!(
+            run.stderr.contains("KUBE_CONFIG_PATH"),
+            "the error says how:\n{run}"
+        );
+    }
+    wd.main_tf_with_kubernetes(
+        "{ config_context = \"default\" }",
+        &tenant("no-implicit-kubeconfig"),
+    );
+    let mut cmd = wd.command(&["plan", "-no-color"]);
+    cmd.env("HOME", &home).env("KUBECONFIG", &bed.kubeconfig);
+    let run = wd.run_command(cmd, &["plan"]);
+    assert_ne!(run.code, 0, "{run}");
+    assert!(
+        run.stderr.contains("Kubeconfig context without a kubeconfig"),
+        "{run}"
+    );
+    assert!(cluster.get(NAMESPACE, None, "no-implicit-kubeconfig").is_none());
+}
+
 /// At TF_LOG=trace, no line of the provider's carries the token or the client key it was
 /// configured with, even when the API server refuses them.
 #[test]

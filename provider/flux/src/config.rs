@@ -77,8 +77,10 @@ pub fn provider_schema() -> Schema {
                 ],
             )
             .describe(
-                "How to reach the cluster. With nothing set: `KUBECONFIG`, then `~/.kube/config`, then the \
-                 in-cluster service account.",
+                "How to reach the cluster: `config_path(s)` or `host`, or their `KUBE_*` environment \
+                 variables, is required (inside a Pod, the Pod's service account is used when none is set). \
+                 `KUBECONFIG` and `~/.kube/config` are never read implicitly, so a plan, apply or destroy \
+                 cannot reach a cluster by accident.",
             ),
             Attribute::string("field_manager").describe(&format!(
                 "Server-side-apply field manager of every object the provider applies (default `{DEFAULT_FIELD_MANAGER}`)."
@@ -265,8 +267,60 @@ impl KubernetesSettings {
         }
     }
 
+    /// Whether these settings name a cluster: a `host`, or kubeconfig files. Nothing else
+    /// does: `KUBECONFIG` and `~/.kube/config` are not read unless named, because a destroy
+    /// removes Flux's CRDs cluster-wide and must never hit whatever a shell last pointed at.
+    #[must_use]
+    pub fn names_a_cluster(&self) -> bool {
+        self.host.is_some() || !self.config_paths.is_empty()
+    }
+
+    /// The error for settings that name no cluster outside a Pod, or for a context without the
+    /// kubeconfig it belongs to; `None` when the settings are usable.
+    #[must_use]
+    pub fn missing_cluster(&self, in_pod: bool) -> Option<Diagnostic> {
+        let base = AttributePath::root("kubernetes");
+        if self.names_a_cluster() {
+            return None;
+        }
+        if self.context.is_some() {
+            return Some(
+                Diagnostic::error(
+                    "Kubeconfig context without a kubeconfig",
+                    format!(
+                        "{} selects a context of the kubeconfig files named by {} or {} \
+                     (or KUBE_CONFIG_PATH / KUBE_CONFIG_PATHS); none is set. KUBECONFIG and \
+                     ~/.kube/config are not read implicitly.",
+                        base.attr("config_context"),
+                        base.attr("config_path"),
+                        base.attr("config_paths"),
+                    ),
+                )
+                .with_path(base.attr("config_context")),
+            );
+        }
+        if in_pod {
+            return None;
+        }
+        Some(
+            Diagnostic::error(
+                "No cluster configured",
+                "The provider does not guess which cluster to change: KUBECONFIG and ~/.kube/config \
+             are not read implicitly, since an apply or a destroy (which removes Flux's CRDs \
+             cluster-wide) must never reach whatever cluster a shell last pointed at. Set one of:\n\
+             - kubernetes = { config_path = \"~/.kube/config\", config_context = \"my-cluster\" }\n\
+             - kubernetes = { host = ..., cluster_ca_certificate = ..., token or exec = {...} }\n\
+             - the environment variables KUBE_CONFIG_PATH (with KUBE_CTX) or KUBE_HOST (with \
+             KUBE_TOKEN, KUBE_CLUSTER_CA_CERT_DATA, ...).\n\
+             Inside a Kubernetes Pod, the Pod's service account is used when nothing is set.",
+            )
+            .with_path(base),
+        )
+    }
+
     /// The kubeconfig these settings describe: an in-memory one when `host` is set, else the
-    /// files named, else `KUBECONFIG` or `~/.kube/config`; `None` means in-cluster.
+    /// files named; `None` means in-cluster (only ever reached inside a Pod, see
+    /// [`Self::missing_cluster`]).
     ///
     /// # Errors
     /// When a kubeconfig file cannot be read.
@@ -283,16 +337,6 @@ impl KubernetesSettings {
                 Some(m) => m.merge(kc).map_err(|e| chain(&e))?,
                 None => kc,
             });
-        }
-        if merged.is_none() {
-            merged = Kubeconfig::from_env().map_err(|e| format!("reading KUBECONFIG: {}", chain(&e)))?;
-        }
-        if merged.is_none() {
-            let home = expand_home("~/.kube/config");
-            if std::path::Path::new(&home).exists() {
-                merged =
-                    Some(Kubeconfig::read_from(&home).map_err(|e| format!("reading {home}: {}", chain(&e)))?);
-            }
         }
         Ok(merged.map(|mut kc| {
             for named in &mut kc.auth_infos {
@@ -368,6 +412,13 @@ impl KubernetesSettings {
     }
 }
 
+/// Whether this process runs in a Kubernetes Pod with a service account, the one place where
+/// the cluster need not be named.
+fn in_pod() -> bool {
+    env("KUBERNETES_SERVICE_HOST").is_some()
+        && std::path::Path::new("/var/run/secrets/kubernetes.io/serviceaccount/token").exists()
+}
+
 fn expand_home(path: &str) -> String {
     match (path.strip_prefix("~/"), std::env::var("HOME")) {
         (Some(rest), Ok(home)) => format!("{home}/{rest}"),
@@ -387,16 +438,23 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Stores the provider configuration; touches nothing remote.
-    pub fn configure(&self, config: &Value) {
-        self.known
-            .store(config.is_wholly_known(), std::sync::atomic::Ordering::Relaxed);
+    /// Stores the provider configuration; touches nothing remote. An error when a wholly known
+    /// configuration names no cluster outside a Pod (an unknown one names a cluster created in
+    /// the same run).
+    pub fn configure(&self, config: &Value) -> Diagnostics {
+        let known = config.is_wholly_known();
+        self.known.store(known, std::sync::atomic::Ordering::Relaxed);
         let settings = KubernetesSettings::from_config(config.get("kubernetes"));
+        let mut diags = Diagnostics::new();
+        if known && let Some(missing) = settings.missing_cluster(in_pod()) {
+            diags.push(missing);
+        }
         let field_manager =
             string(config.get("field_manager")).unwrap_or_else(|| DEFAULT_FIELD_MANAGER.to_owned());
         if let Ok(mut s) = self.settings.write() {
             *s = Some((settings, field_manager));
         }
+        diags
     }
 
     /// Whether the provider configuration is wholly known, so the cluster it names is the one
@@ -489,7 +547,7 @@ async fn build_client(
         }
         None => kube::Config::incluster().map_err(|e| {
             fail(format!(
-                "no kubeconfig found (KUBECONFIG, ~/.kube/config) and not running in a cluster: {}",
+                "no kubernetes settings, and the Pod's service account cannot be used: {}",
                 chain(&e)
             ))
         })?,
@@ -567,6 +625,55 @@ mod tests {
             errors(json!({"proxy_url": "proxy:3128"})),
             ["kubernetes.proxy_url"]
         );
+    }
+
+    #[test]
+    fn settings_that_name_no_cluster_are_an_error_outside_a_pod() {
+        let settings = |kubernetes: serde_json::Value| {
+            let config = tfplugin::cty::json::decode(
+                &json!({ "kubernetes": kubernetes }),
+                &provider_schema().value_type(),
+            )
+            .unwrap();
+            KubernetesSettings::from_config(config.get("kubernetes"))
+        };
+        let path_of = |d: Option<Diagnostic>| d.and_then(|d| d.path).map(|p| p.to_string());
+        // Nothing set, and no KUBE_* variable: neither KUBECONFIG nor ~/.kube/config is used.
+        let none = KubernetesSettings::default();
+        assert!(none.kubeconfig().unwrap().is_none());
+        assert_eq!(
+            path_of(none.missing_cluster(false)).as_deref(),
+            Some("kubernetes")
+        );
+        let detail = none.missing_cluster(false).unwrap().detail;
+        assert!(
+            detail.contains("config_path") && detail.contains("KUBE_CONFIG_PATH"),
+            "{detail}"
+        );
+        // Inside a Pod, its service account.
+        assert!(none.missing_cluster(true).is_none());
+        // A context names a context of files, not a cluster.
+        let context = settings(json!({"config_context": "prod"}));
+        assert_eq!(
+            path_of(context.missing_cluster(true)).as_deref(),
+            Some("kubernetes.config_context")
+        );
+        // A plugin alone has no server to talk to.
+        let exec_only = settings(json!({"exec": {"command": "aws"}}));
+        assert_eq!(
+            path_of(exec_only.missing_cluster(false)).as_deref(),
+            Some("kubernetes")
+        );
+        for named in [
+            json!({"config_path": "/tmp/kubeconfig"}),
+            json!({"config_paths": ["/a", "/b"], "config_context": "prod"}),
+            json!({"host": "https://10.0.0.1:6443", "token": "t"}),
+        ] {
+            assert!(
+                settings(named.clone()).missing_cluster(false).is_none(),
+                "{named}"
+            );
+        }
     }
 
     #[test]

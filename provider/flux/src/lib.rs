@@ -70,8 +70,8 @@ impl tfplugin::Provider for FluxProvider {
     }
 
     async fn configure(&self, config: Value, _client: ClientInfo) -> Diagnostics {
-        self.shared.configure(&config);
+        let diags = self.shared.configure(&config);
         tracing::info!(field_manager = %self.shared.field_manager(), "provider configured");
-        Diagnostics::new()
+        diags
     }
 }

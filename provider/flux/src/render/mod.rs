@@ -1,6 +1,8 @@
 //! Shared pure builders for rendered objects: metadata, labels, and the JSON form the engine
 //! and the inventory digests work on. No I/O.
 
+pub mod patch;
+
 use kube::api::DynamicObject;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;

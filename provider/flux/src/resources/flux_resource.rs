@@ -60,6 +60,12 @@ pub trait FluxResource: Send + Sync + 'static {
     /// Renders the objects, in apply order. Pure.
     fn render(common: &Common, settings: &Self::Settings, field_manager: &str) -> Vec<DynamicObject>;
 
+    /// The user's `patches` on the rendered objects, applied after [`Self::render`] and before
+    /// the ownership marks (so no patch can take them off).
+    fn patches(_settings: &Self::Settings) -> &[crate::render::patch::Patch] {
+        &[]
+    }
+
     /// Deletes the objects of a destroyed instance. By default every inventory object, in
     /// reverse key order (the inventory is keyed `group/version/kind/namespace/name`, so this is
     /// not dependency order; resources that need one override this), waiting until each is

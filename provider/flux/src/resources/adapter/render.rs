@@ -57,6 +57,10 @@ impl<R: FluxResource> Managed<R> {
             }
         }
         let mut objects = R::render(&common, &settings, &self.shared.field_manager());
+        if let Err(d) = render::patch::patch_objects(&mut objects, R::patches(&settings), "patches") {
+            diags.push(d);
+            return None;
+        }
         if let Some(record) = R::CONFIG_RECORD {
             self.record_config(&mut objects, record, &common, value);
         }

@@ -21,9 +21,9 @@ pub use schema::attributes;
 pub use settings::{
     AioSettings, Compatibility, Component, Controller, Controllers, Credentials, DeletionPolicy,
     DistributionSettings, Expose, ImageRef, Persistence, Proxy, PullSecret, Quantities, Reconcile, Resources,
-    SecurityProfile, Tmpfs, Toleration, WorkloadIdentity, WorkloadProvider,
+    SecurityProfile, Tmpfs, Toleration, WorkloadIdentity, WorkloadProvider, repository_of,
 };
-pub use validate::validate;
+pub use validate::{storage_class_change, validate};
 
 /// Default of `version`: the Flux minor the provider release is tested with, as a patch range.
 pub const DEFAULT_VERSION: &str = "2.9.x";
@@ -39,8 +39,8 @@ pub const DEFAULT_FEATURE_GATES: &str = "ExternalArtifact=true";
 pub const DEFAULT_CONCURRENT: i64 = 5;
 /// Default of `reconcile.requeue_dependency`.
 pub const DEFAULT_REQUEUE_DEPENDENCY: &str = "30s";
-/// Default of `persistence.storage_class`.
-pub const DEFAULT_STORAGE_CLASS: &str = "standard";
+/// Default of `priority_class_name`, as in the Timoni module.
+pub const DEFAULT_PRIORITY_CLASS: &str = "system-cluster-critical";
 /// Default of `persistence.size`.
 pub const DEFAULT_STORAGE_SIZE: &str = "8Gi";
 /// Default of `resources.requests.cpu`.

@@ -41,9 +41,10 @@ pub fn missing_images(s: &AioSettings, dist: &Distribution) -> Vec<Component> {
 }
 
 fn image_of(c: Component, ctl: &Controller, dist: &Distribution) -> Option<String> {
+    let default = dist.images.get(c.container());
     match &ctl.image {
-        Some(image) => Some(image.reference()),
-        None => dist.images.get(c.container()).cloned(),
+        Some(image) => image.reference(default.map(String::as_str)),
+        None => default.cloned(),
     }
 }
 
@@ -247,7 +248,8 @@ fn deployment(
         .as_ref()
         .is_some_and(|w| w.provider == WorkloadProvider::Azure);
     let mut deploy_meta = meta.clone();
-    let mut pod_labels = Map::new();
+    let mut pod_labels: Map<String, Value> =
+        s.pod_labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
     pod_labels.insert("app.kubernetes.io/name".into(), json!(name));
     if azure {
         deploy_meta.labels.insert(AZURE_USE.to_owned(), "true".to_owned());
@@ -281,7 +283,7 @@ fn deployment(
         .collect();
 
     let mut pod = Map::new();
-    pod.insert("priorityClassName".into(), json!("system-cluster-critical"));
+    pod.insert("priorityClassName".into(), json!(s.priority_class_name));
     pod.insert("terminationGracePeriodSeconds".into(), json!(120));
     if s.compatibility == Compatibility::Kubernetes {
         pod.insert("securityContext".into(), json!({"fsGroup": 1337}));
@@ -304,20 +306,10 @@ fn deployment(
         json!({"name": "tmp", "emptyDir": {}})
     };
     pod.insert("volumes".into(), json!([data, tmp]));
-    pod.insert(
-        "affinity".into(),
-        json!({
-            "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-                {"matchExpressions": [{"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}]},
-            ]}},
-            "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
-                "topologyKey": "kubernetes.io/hostname",
-                "labelSelector": {"matchExpressions": [
-                    {"key": "app.kubernetes.io/name", "operator": "In", "values": [name]},
-                ]},
-            }]},
-        }),
-    );
+    if !s.node_selector.is_empty() {
+        pod.insert("nodeSelector".into(), json!(s.node_selector));
+    }
+    pod.insert("affinity".into(), affinity(name, s.affinity.as_ref()));
     if !s.tolerations.is_empty() {
         let tolerations: Vec<Value> = s
             .tolerations
@@ -352,6 +344,13 @@ fn deployment(
         pod.insert("imagePullSecrets".into(), json!(pull_secrets));
     }
 
+    let mut pod_annotations = Map::new();
+    pod_annotations.insert(
+        "cluster-autoscaler.kubernetes.io/safe-to-evict".into(),
+        json!("true"),
+    );
+    pod_annotations.insert("prometheus.io/scrape".into(), json!("true"));
+    pod_annotations.extend(s.pod_annotations.iter().map(|(k, v)| (k.clone(), json!(v))));
     object(
         "apps/v1",
         "Deployment",
@@ -363,15 +362,81 @@ fn deployment(
             "template": {
                 "metadata": {
                     "labels": pod_labels,
-                    "annotations": {
-                        "cluster-autoscaler.kubernetes.io/safe-to-evict": "true",
-                        "prometheus.io/scrape": "true",
-                    },
+                    "annotations": pod_annotations,
                 },
                 "spec": pod,
             },
         }}),
     )
+}
+
+/// The pod's affinity: the fixed terms (Linux nodes, at most one Flux pod a node) with the
+/// user's added. A required node selector term is an alternative, so each one given is
+/// combined with the Linux requirement rather than added beside it; every other list is
+/// appended to, and objects merge, the fixed values winning.
+fn affinity(name: &str, user: Option<&Value>) -> Value {
+    let linux = json!({"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]});
+    let mut fixed = json!({
+        "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchExpressions": [linux.clone()]},
+        ]}},
+        "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
+            "topologyKey": "kubernetes.io/hostname",
+            "labelSelector": {"matchExpressions": [
+                {"key": "app.kubernetes.io/name", "operator": "In", "values": [name]},
+            ]},
+        }]},
+    });
+    let Some(user) = user else {
+        return fixed;
+    };
+    let mut user = user.clone();
+    let terms_at = "/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms";
+    if let Some(Value::Array(terms)) = user.pointer_mut(terms_at).map(Value::take) {
+        let combined: Vec<Value> = terms
+            .into_iter()
+            .map(|mut term| {
+                let mut expressions = vec![linux.clone()];
+                if let Some(Value::Array(own)) = term.get_mut("matchExpressions").map(Value::take) {
+                    expressions.extend(own);
+                }
+                term["matchExpressions"] = Value::Array(expressions);
+                term
+            })
+            .collect();
+        if !combined.is_empty() {
+            // Replaces the fixed term, which each combined term contains.
+            if let Some(slot) = fixed.pointer_mut(terms_at) {
+                *slot = Value::Array(combined);
+            }
+        }
+        if let Some(Value::Object(required)) =
+            user.pointer_mut("/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution")
+        {
+            required.remove("nodeSelectorTerms");
+        }
+    }
+    add(&mut fixed, user);
+    fixed
+}
+
+/// Adds `extra` to `base`: objects merge, arrays are appended to, and `base`'s scalars win.
+fn add(base: &mut Value, extra: Value) {
+    match (base, extra) {
+        (Value::Object(b), Value::Object(e)) => {
+            for (k, v) in e {
+                match b.get_mut(&k) {
+                    Some(existing) => add(existing, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (Value::Array(b), Value::Array(e)) => b.extend(e),
+        (b @ Value::Null, e) => *b = e,
+        _ => {}
+    }
 }
 
 /// The environment of every container (design/rendering.md §3.3.2), user entries sorted by name last.
@@ -532,6 +597,7 @@ fn args(c: Component, ctl: &Controller, s: &AioSettings, name: &str, field_manag
     if !ctl.feature_gates.is_empty() {
         a.push(format!("--feature-gates={}", ctl.feature_gates));
     }
+    a.extend(ctl.args.iter().cloned());
     a
 }
 

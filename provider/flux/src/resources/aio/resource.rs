@@ -1,7 +1,7 @@
 //! `flux_aio` as a Terraform resource: resolves the Flux distribution (with the on-disk cache
 //! and the offline fallback), renders, and uninstalls safely.
 
-use super::{AioSettings, attributes, images, missing_images, validate};
+use super::{AioSettings, attributes, images, missing_images, storage_class_change, validate};
 use crate::resources::{
     Attributes, Common, Context, FluxResource, Phase, decode_settings, import_error, read_for_import,
     read_namespace_for_import, shared_user_metadata, string_map_value,
@@ -170,6 +170,10 @@ impl FluxResource for Aio {
                 },
             },
             Phase::Plan => {
+                if let Some(refused) = storage_class_change(ctx.prior, value) {
+                    diags.push(refused);
+                    return None;
+                }
                 let range = match VersionRange::parse(&s.version) {
                     Ok(r) => r,
                     Err(e) => {
@@ -242,6 +246,10 @@ impl FluxResource for Aio {
                 string_map_value(&images(&r.settings, &r.resolved.distribution)),
             ),
         ]
+    }
+
+    fn patches(r: &Resolution) -> &[crate::render::patch::Patch] {
+        &r.settings.patches
     }
 
     fn render(common: &Common, r: &Resolution, field_manager: &str) -> Vec<DynamicObject> {

@@ -3,8 +3,8 @@
 
 use super::{
     COMPATIBILITIES, DEFAULT_ARTIFACT, DEFAULT_CONCURRENT, DEFAULT_FEATURE_GATES, DEFAULT_LIMITS_MEMORY,
-    DEFAULT_NO_PROXY, DEFAULT_REGISTRY, DEFAULT_REQUESTS_CPU, DEFAULT_REQUESTS_MEMORY,
-    DEFAULT_REQUEUE_DEPENDENCY, DEFAULT_STORAGE_CLASS, DEFAULT_STORAGE_SIZE, DEFAULT_VERSION,
+    DEFAULT_NO_PROXY, DEFAULT_PRIORITY_CLASS, DEFAULT_REGISTRY, DEFAULT_REQUESTS_CPU,
+    DEFAULT_REQUESTS_MEMORY, DEFAULT_REQUEUE_DEPENDENCY, DEFAULT_STORAGE_SIZE, DEFAULT_VERSION,
     DELETION_POLICIES, LOG_LEVELS, POD_SECURITY_PROFILES, SECURITY_PROFILES, WORKLOAD_PROVIDERS,
 };
 use crate::resources::secrets;
@@ -178,8 +178,11 @@ pub fn attributes() -> Vec<Attribute> {
                     .default(Value::Bool(false))
                     .describe("Keep the artifact storage (`/data`) on a PersistentVolumeClaim, so restarts after an eviction are fast."),
                 Attribute::string("storage_class")
-                    .default(Value::string(DEFAULT_STORAGE_CLASS))
-                    .describe("StorageClass of the claim; empty leaves it to the cluster's default class."),
+                    .describe("StorageClass of the claim. Unset: the cluster's default class (no `storageClassName`). \
+                        `\"\"`: no class, so only a statically provisioned volume binds. The Timoni module's \
+                        default `\"standard\"` names a class that EKS (`gp2`, `gp3`) and AKS (`default`, \
+                        `managed-csi`) do not have, where the claim would stay Pending. A claim's class cannot \
+                        change: changing it while persistence stays enabled is an error at plan."),
                 Attribute::string("size")
                     .default(Value::string(DEFAULT_STORAGE_SIZE))
                     .validate(validators::matches(SIZE_RE, "whole gibibytes such as \"8Gi\""))
@@ -249,6 +252,63 @@ pub fn attributes() -> Vec<Attribute> {
              default (non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, \
              `RuntimeDefault` seccomp profile).",
         ),
+        Attribute::string_map("node_selector")
+            .validate(validators::map_keys(validators::qualified_name()).values(validators::label_value()))
+            .describe("Node labels the pod must be scheduled on (`nodeSelector`), e.g. a system node pool."),
+        Attribute::string_map("pod_labels")
+            .validate(validators::map_keys(validators::qualified_name()).values(validators::label_value()))
+            .describe(
+                "Labels of the pod (not of the other objects), e.g. `sidecar.istio.io/inject = \"false\"`; \
+                 `app.kubernetes.io/name` is the Deployment's selector and cannot be set.",
+            ),
+        Attribute::string_map("pod_annotations")
+            .validate(validators::map_keys(validators::qualified_name()))
+            .describe(
+                "Annotations of the pod, over the defaults (`cluster-autoscaler.kubernetes.io/safe-to-evict` and \
+                 `prometheus.io/scrape`, both `\"true\"`), e.g. `linkerd.io/inject = \"disabled\"`.",
+            ),
+        Attribute::string("priority_class_name")
+            .default(Value::string(DEFAULT_PRIORITY_CLASS))
+            .validate(validators::rfc1123_subdomain())
+            .describe("PriorityClass of the pod."),
+        Attribute::string("affinity").describe(
+            "Pod affinity as a JSON object (`jsonencode({...})`), added to the fixed terms (Linux nodes, one Flux \
+             pod a node), never replacing them: each required node selector term given is combined with the \
+             Linux requirement, and every other list is appended to.",
+        ),
+        Attribute::nested(
+            "patches",
+            Nesting::List,
+            vec![
+                Attribute::string("patch").required().describe(
+                    "A strategic merge patch (a YAML or JSON object) or a JSON 6902 patch (a list of operations), \
+                     as in Flux's Kustomization `patches`.",
+                ),
+                Attribute::nested(
+                    "target",
+                    Nesting::Single,
+                    vec![
+                        Attribute::string("group").describe("API group; `\"\"` for the core group."),
+                        Attribute::string("version").describe("API version."),
+                        Attribute::string("kind").describe("Kind."),
+                        Attribute::string("name").describe("Name, an anchored regular expression."),
+                        Attribute::string("namespace").describe("Namespace, an anchored regular expression."),
+                        Attribute::string("label_selector")
+                            .describe("Label selector (`a=b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x)`)."),
+                        Attribute::string("annotation_selector").describe("Annotation selector, in the same syntax."),
+                    ],
+                )
+                .describe(
+                    "The rendered objects to patch, every field set matching; without a target a strategic merge \
+                     patch names its object by its own `kind` and `metadata.name`. A JSON 6902 patch needs one.",
+                ),
+            ],
+        )
+        .describe(
+            "Patches on the rendered objects, applied in order after everything else is rendered (also in a plan, \
+             which shows the result). A patch that selects nothing, fails, or changes an object's kind, name or \
+             namespace is an error at plan; the provider's ownership marks are set after the patches.",
+        ),
         Attribute::string("deletion_policy")
             .default(Value::string("delete"))
             .validate(validators::one_of(DELETION_POLICIES))
@@ -313,6 +373,17 @@ fn controller(name: &str, container: &str, has_enabled: bool, rule: Rule, gates:
         )),
     );
     attrs.push(
+        Attribute::string_list("args")
+            .validate(EachString(validators::matches(
+                r"^--[A-Za-z0-9][A-Za-z0-9-]*(=.*)?$",
+                "a flag such as \"--log-encoding=console\"",
+            )))
+            .describe(&format!(
+                "Extra flags of the {container}, after the provider's own (a repeated flag overrides: Go's flag \
+                 parsing keeps the last value)."
+            )),
+    );
+    attrs.push(
         Attribute::string("feature_gates")
             .default(Value::string(gates))
             .describe(&format!(
@@ -330,12 +401,14 @@ fn image() -> Attribute {
         Nesting::Single,
         vec![
             Attribute::string("repository")
-                .required()
                 .validate(validators::matches(
                     REPOSITORY_RE,
                     "an image repository without tag or digest, such as \"ghcr.io/fluxcd/source-controller\"",
                 ))
-                .describe("Image repository, such as `ghcr.io/fluxcd/source-controller`."),
+                .describe(
+                    "Image repository, such as `ghcr.io/fluxcd/source-controller`; unset keeps the distribution's, \
+                     so `image = { tag = \"v1.9.5\" }` changes only the tag.",
+                ),
             Attribute::string("tag")
                 .validate(validators::matches(
                     TAG_RE,

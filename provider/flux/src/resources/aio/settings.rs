@@ -52,6 +52,23 @@ pub struct AioSettings {
     /// `security_context`, parsed; `None` for the default container securityContext.
     #[serde(default, deserialize_with = "json_object")]
     pub security_context: Option<serde_json::Value>,
+    /// `node_selector`.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// `pod_labels`.
+    #[serde(default)]
+    pub pod_labels: BTreeMap<String, String>,
+    /// `pod_annotations`.
+    #[serde(default)]
+    pub pod_annotations: BTreeMap<String, String>,
+    /// `priority_class_name`.
+    pub priority_class_name: String,
+    /// `affinity`, parsed; `None` for the fixed terms alone.
+    #[serde(default, deserialize_with = "json_object")]
+    pub affinity: Option<serde_json::Value>,
+    /// `patches`, applied after rendering.
+    #[serde(default)]
+    pub patches: Vec<crate::render::patch::Patch>,
     /// `deletion_policy`.
     pub deletion_policy: DeletionPolicy,
 }
@@ -194,6 +211,9 @@ pub struct Controller {
     pub image: Option<ImageRef>,
     /// Its resources, replacing the top-level `resources`.
     pub resources: Option<Resources>,
+    /// Extra flags, after the provider's own.
+    #[serde(default)]
+    pub args: Vec<String>,
     /// `--feature-gates`; none when empty.
     pub feature_gates: String,
 }
@@ -201,8 +221,9 @@ pub struct Controller {
 /// A user-given image (design/rendering.md §2.3).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ImageRef {
-    /// Repository.
-    pub repository: String,
+    /// Repository; `None` keeps the distribution's.
+    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
+    pub repository: Option<String>,
     /// Tag, if non-empty.
     #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
     pub tag: Option<String>,
@@ -212,15 +233,32 @@ pub struct ImageRef {
 }
 
 impl ImageRef {
-    /// The image reference: `repo:tag@digest`, `repo@digest`, `repo:tag`, or `repo:latest`.
+    /// The image reference: `repo:tag@digest`, `repo@digest`, `repo:tag`, or `repo:latest`,
+    /// the repository being the distribution's (`default`'s) when none is set; `None` when
+    /// neither has one.
     #[must_use]
-    pub fn reference(&self) -> String {
-        match (&self.tag, &self.digest) {
-            (Some(t), Some(d)) => format!("{}:{t}@{d}", self.repository),
-            (None, Some(d)) => format!("{}@{d}", self.repository),
-            (Some(t), None) => format!("{}:{t}", self.repository),
-            (None, None) => format!("{}:latest", self.repository),
-        }
+    pub fn reference(&self, default: Option<&str>) -> Option<String> {
+        let repository = match &self.repository {
+            Some(r) => r.clone(),
+            None => repository_of(default?),
+        };
+        Some(match (&self.tag, &self.digest) {
+            (Some(t), Some(d)) => format!("{repository}:{t}@{d}"),
+            (None, Some(d)) => format!("{repository}@{d}"),
+            (Some(t), None) => format!("{repository}:{t}"),
+            (None, None) => format!("{repository}:latest"),
+        })
+    }
+}
+
+/// The repository of an image reference, without its tag and digest
+/// (`registry:5000/fluxcd/source-controller:v1@sha256:...` → `registry:5000/fluxcd/source-controller`).
+#[must_use]
+pub fn repository_of(image: &str) -> String {
+    let named = image.split_once('@').map_or(image, |(named, _)| named);
+    match named.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => repository.to_owned(),
+        _ => named.to_owned(),
     }
 }
 
@@ -325,8 +363,8 @@ pub struct Reconcile {
 pub struct Persistence {
     /// Render the PVC and mount it at `/data`.
     pub enabled: bool,
-    /// StorageClass; `None` when empty (the cluster default).
-    #[serde(default, deserialize_with = "tfplugin::decode::non_empty")]
+    /// StorageClass; `None` for the cluster's default class, `Some("")` for no class.
+    #[serde(default)]
     pub storage_class: Option<String>,
     /// Requested size.
     pub size: String,

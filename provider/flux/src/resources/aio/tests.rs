@@ -85,8 +85,13 @@ fn common() -> Common {
     testing::common("flux", "flux-system")
 }
 
+/// The objects a plan applies: rendered, then patched.
 fn rendered(j: &serde_json::Value) -> Vec<DynamicObject> {
-    render(&common(), &aio(j), dist(), "flux-provider")
+    let settings = aio(j);
+    let mut objects = render(&common(), &settings, dist(), "flux-provider");
+    crate::render::patch::patch_objects(&mut objects, &settings.patches, "patches")
+        .expect("the patches apply");
+    objects
 }
 
 fn is_crd(o: &DynamicObject) -> bool {
@@ -246,7 +251,7 @@ fn schema_defaults_decode_to_the_documented_settings() {
         (s.reconcile.concurrent, s.reconcile.requeue_dependency.as_str()),
         (5, "30s")
     );
-    assert_eq!(s.persistence.storage_class.as_deref(), Some("standard"));
+    assert_eq!(s.persistence.storage_class, None, "the cluster's default class");
     assert_eq!(s.resources.requests.cpu.as_deref(), Some("100m"));
     assert_eq!(s.resources.limits.memory.as_deref(), Some("1Gi"));
     assert_eq!(s.resources.limits.cpu, None);
@@ -285,10 +290,7 @@ fn nested_defaults_fill_around_what_is_set() {
     assert_eq!(s.resources.limits.memory.as_deref(), Some(DEFAULT_LIMITS_MEMORY));
     assert_eq!(s.resources.requests.cpu.as_deref(), Some(DEFAULT_REQUESTS_CPU));
     assert_eq!(s.persistence.size, DEFAULT_STORAGE_SIZE);
-    assert_eq!(
-        s.persistence.storage_class.as_deref(),
-        Some(DEFAULT_STORAGE_CLASS)
-    );
+    assert_eq!(s.persistence.storage_class, None);
     assert_eq!(s.proxy.no, DEFAULT_NO_PROXY);
 }
 
@@ -297,21 +299,20 @@ fn empty_strings_count_as_unset() {
     let s = aio(&json!({
         "proxy": {"https": "", "http": ""},
         "tmpfs": {"enabled": true, "size_limit": ""},
-        "persistence": {"storage_class": ""},
+
         "resources": {"limits": {"cpu": ""}},
         "controllers": {"source": {"image": {"repository": "r/s", "tag": "", "digest": ""}}},
     }));
     assert_eq!(s.proxy.https, None);
     assert_eq!(s.proxy.http, None);
     assert_eq!(s.tmpfs.size_limit, None);
-    assert_eq!(s.persistence.storage_class, None);
     assert_eq!(s.resources.limits.cpu, None);
     assert_eq!(
         s.controllers
             .source
             .image
             .as_ref()
-            .map(ImageRef::reference)
+            .and_then(|i| i.reference(None))
             .as_deref(),
         Some("r/s:latest")
     );
@@ -320,7 +321,7 @@ fn empty_strings_count_as_unset() {
 #[test]
 fn image_references() {
     let image = |tag: Option<&str>, digest: Option<&str>| ImageRef {
-        repository: "ghcr.io/fluxcd/source-controller".into(),
+        repository: Some("ghcr.io/fluxcd/source-controller".into()),
         tag: tag.map(Into::into),
         digest: digest.map(Into::into),
     };
@@ -337,8 +338,21 @@ fn image_references() {
         (image(None, None), "ghcr.io/fluxcd/source-controller:latest"),
     ];
     for (i, want) in cases {
-        assert_eq!(i.reference(), want);
+        assert_eq!(i.reference(None).as_deref(), Some(want));
     }
+    // Without a repository, the distribution's, its tag and digest replaced.
+    let tag_only = ImageRef {
+        repository: None,
+        tag: Some("v1.9.5".into()),
+        digest: None,
+    };
+    let default = "registry.local:5000/fluxcd/source-controller:v1.9.4@sha256:ab";
+    assert_eq!(
+        tag_only.reference(Some(default)).as_deref(),
+        Some("registry.local:5000/fluxcd/source-controller:v1.9.5")
+    );
+    assert_eq!(tag_only.reference(None), None, "no repository at all");
+    assert_eq!(repository_of("localhost:5000/flux"), "localhost:5000/flux");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -647,6 +661,25 @@ fn golden_cloud() {
         "persistence": {"enabled": true, "storage_class": "standard", "size": "8Gi"},
     }));
     golden("cloud", &objects);
+    let claim = |persistence: serde_json::Value| {
+        let objects = rendered(&json!({ "persistence": persistence }));
+        to_json(find(&objects, "PersistentVolumeClaim", "flux").expect("PVC"))["spec"].clone()
+    };
+    // Unset: the cluster's default class; "": no class (static volumes only), as Kubernetes
+    // reads an empty storageClassName.
+    assert!(
+        claim(json!({"enabled": true}))
+            .as_object()
+            .is_some_and(|spec| !spec.contains_key("storageClassName"))
+    );
+    assert_eq!(
+        claim(json!({"enabled": true, "storage_class": ""}))["storageClassName"],
+        ""
+    );
+    assert_eq!(
+        claim(json!({"enabled": true, "storage_class": "gp3"}))["storageClassName"],
+        "gp3"
+    );
     assert_eq!(pod(&objects)["hostNetwork"], false);
     assert_eq!(
         pod(&objects)["volumes"][0],
@@ -1160,6 +1193,82 @@ fn validation_table() {
             &["deletion_policy"],
         ),
         (
+            "pod customisation",
+            json!({
+                "node_selector": {"kubernetes.azure.com/mode": "system"},
+                "pod_labels": {"sidecar.istio.io/inject": "false"},
+                "pod_annotations": {"linkerd.io/inject": "disabled"},
+                "priority_class_name": "system-node-critical",
+                "affinity": "{\"podAffinity\": {}}",
+                "controllers": {"source": {"image": {"tag": "v1.9.5"}, "args": ["--log-encoding=console"]}},
+                "patches": [
+                    {"patch": "spec:\n  replicas: 1\n", "target": {"kind": "Deployment"}},
+                    {"patch": "- op: add\n  path: /metadata/labels/x\n  value: y\n", "target": {"kind": "Namespace"}},
+                ],
+            }),
+            &[],
+        ),
+        (
+            "selector pod label",
+            json!({"pod_labels": {"app.kubernetes.io/name": "x"}}),
+            &["pod_labels[\"app.kubernetes.io/name\"]"],
+        ),
+        (
+            "pod label value",
+            json!({"pod_labels": {"a": "not a value"}}),
+            &["pod_labels[\"a\"]"],
+        ),
+        (
+            "node selector key",
+            json!({"node_selector": {"bad key": "x"}}),
+            &["node_selector[\"bad key\"]"],
+        ),
+        (
+            "priority class",
+            json!({"priority_class_name": "Not_OK"}),
+            &["priority_class_name"],
+        ),
+        (
+            "affinity not an object",
+            json!({"affinity": "[1]"}),
+            &["affinity"],
+        ),
+        (
+            "affinity not JSON",
+            json!({"affinity": "{podAffinity"}),
+            &["affinity"],
+        ),
+        (
+            "controller arg not a flag",
+            json!({"controllers": {"helm": {"args": ["verbose"]}}}),
+            &["controllers.helm.args[0]"],
+        ),
+        (
+            "restricted lockdown flag",
+            json!({"security_profile": "restricted", "controllers": {"kustomize": {"args": ["--no-remote-bases=false"]}}}),
+            &["controllers.kustomize.args[0]"],
+        ),
+        (
+            "lockdown flag with the privileged profile",
+            json!({"controllers": {"kustomize": {"args": ["--no-remote-bases=true"]}}}),
+            &[],
+        ),
+        (
+            "patch not YAML",
+            json!({"patches": [{"patch": "spec: [", "target": {"kind": "Deployment"}}]}),
+            &["patches[0].patch"],
+        ),
+        (
+            "json 6902 patch without a target",
+            json!({"patches": [{"patch": "- op: remove\n  path: /spec\n"}]}),
+            &["patches[0].target"],
+        ),
+        (
+            "patch target name",
+            json!({"patches": [{"patch": "spec: {}", "target": {"name": "("}}]}),
+            &["patches[0].target"],
+        ),
+        (
             "pull secret conflict",
             json!({"image_pull_secrets": ["a"], "image_pull_secret": {"registry": "r", "username": "u", "password": "p"}}),
             &["image_pull_secret"],
@@ -1401,4 +1510,143 @@ fn exposing_notification_services_without_the_controller_warns() {
         ["expose.webhook_receiver", "expose.notification_server"]
     );
     assert!(!d.has_error());
+}
+
+#[test]
+fn golden_pod_customisation() {
+    let objects = rendered(&json!({
+        "node_selector": {"kubernetes.azure.com/mode": "system"},
+        "pod_labels": {"sidecar.istio.io/inject": "false"},
+        "pod_annotations": {"linkerd.io/inject": "disabled", "cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
+        "priority_class_name": "system-node-critical",
+        "affinity": serde_json::to_string(&json!({
+            "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["system"]}]},
+                {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["infra"]}]},
+            ]}},
+            "podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 1, "podAffinityTerm": {
+                "topologyKey": "topology.kubernetes.io/zone", "labelSelector": {"matchLabels": {"app": "registry"}}}}]},
+        })).unwrap(),
+        "controllers": {
+            "source": {"image": {"tag": "v1.9.5"}},
+            "helm": {"args": ["--log-encoding=console", "--concurrent=20"]},
+        },
+        "patches": [
+            {"patch": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: flux\nspec:\n  template:\n    spec:\n      containers:\n      - name: kustomize-controller\n        env:\n        - name: EXTRA\n          value: \"1\"\n"},
+            {"patch": "- op: add\n  path: /metadata/annotations/example.com~1team\n  value: platform\n",
+             "target": {"kind": "ServiceAccount", "name": "fl.x"}},
+        ],
+    }));
+    golden("pod-customisation", &objects);
+    let pod = pod(&objects);
+    assert_eq!(
+        pod["nodeSelector"],
+        json!({"kubernetes.azure.com/mode": "system"})
+    );
+    assert_eq!(pod["priorityClassName"], "system-node-critical");
+    let template = &deployment(&objects)["spec"]["template"]["metadata"];
+    assert_eq!(template["labels"]["sidecar.istio.io/inject"], "false");
+    assert_eq!(
+        template["labels"]["app.kubernetes.io/name"], "flux",
+        "the selector label stays"
+    );
+    assert_eq!(
+        template["annotations"]["cluster-autoscaler.kubernetes.io/safe-to-evict"], "false",
+        "the user's wins"
+    );
+    assert_eq!(template["annotations"]["prometheus.io/scrape"], "true");
+    // Each required node term is combined with the Linux requirement; the anti-affinity stays.
+    let terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        .as_array()
+        .unwrap();
+    assert_eq!(terms.len(), 2);
+    for term in terms {
+        assert_eq!(term["matchExpressions"][0]["key"], "kubernetes.io/os");
+        assert_eq!(term["matchExpressions"].as_array().unwrap().len(), 2);
+    }
+    assert!(pod["affinity"]["podAntiAffinity"].is_object());
+    assert!(pod["affinity"]["podAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"].is_array());
+    assert_eq!(
+        container(&objects, "source-controller")["image"],
+        "ghcr.io/fluxcd/source-controller:v1.9.5",
+        "tag-only: the distribution's repository"
+    );
+    let helm_args = args(&objects, "helm-controller");
+    assert_eq!(
+        &helm_args[helm_args.len() - 2..],
+        ["--log-encoding=console", "--concurrent=20"]
+    );
+    let env = container(&objects, "kustomize-controller")["env"].clone();
+    assert_eq!(
+        env.as_array().unwrap().last().unwrap(),
+        &json!({"name": "EXTRA", "value": "1"})
+    );
+    assert!(
+        container(&objects, "kustomize-controller")["args"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 3,
+        "merged, not replaced"
+    );
+    let sa = to_json(find(&objects, "ServiceAccount", "flux").unwrap());
+    assert_eq!(sa["metadata"]["annotations"]["example.com/team"], "platform");
+}
+
+#[test]
+fn changing_the_class_of_an_existing_claim_is_refused_at_plan() {
+    let state = |persistence: serde_json::Value| planned(&json!({ "persistence": persistence }));
+    let refused = |before: serde_json::Value, after: serde_json::Value| {
+        storage_class_change(Some(&state(before)), &state(after))
+            .map(|d| d.path.map(|p| p.to_string()).unwrap_or_default())
+    };
+    let path = Some("persistence.storage_class".to_owned());
+    // A state written when "standard" was the default, planned with the class unset now.
+    assert_eq!(
+        refused(
+            json!({"enabled": true, "storage_class": "standard"}),
+            json!({"enabled": true})
+        ),
+        path
+    );
+    assert_eq!(
+        refused(
+            json!({"enabled": true}),
+            json!({"enabled": true, "storage_class": ""})
+        ),
+        path
+    );
+    assert_eq!(
+        refused(
+            json!({"enabled": true, "storage_class": "gp2"}),
+            json!({"enabled": true, "storage_class": "gp3"})
+        ),
+        path
+    );
+    // Same class, or a claim created or deleted by this plan: nothing to refuse.
+    assert_eq!(
+        refused(
+            json!({"enabled": true, "storage_class": "gp3"}),
+            json!({"enabled": true, "storage_class": "gp3"})
+        ),
+        None
+    );
+    assert_eq!(
+        refused(
+            json!({"enabled": false, "storage_class": "standard"}),
+            json!({"enabled": true})
+        ),
+        None
+    );
+    assert_eq!(
+        refused(
+            json!({"enabled": true, "storage_class": "standard"}),
+            json!({"enabled": false})
+        ),
+        None
+    );
+    assert!(
+        storage_class_change(None, &state(json!({"enabled": true}))).is_none(),
+        "a create"
+    );
 }

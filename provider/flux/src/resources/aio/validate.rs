@@ -14,7 +14,21 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     pull_secrets(config, diags);
     workload_identity(config, diags);
     gke_host_network(config, diags);
-    security_context(config, diags);
+    json_object_attribute(
+        config,
+        "security_context",
+        "a container securityContext as a JSON object, e.g. jsonencode({ runAsNonRoot = true })",
+        diags,
+    );
+    json_object_attribute(
+        config,
+        "affinity",
+        "a pod affinity as a JSON object, e.g. jsonencode({ podAffinity = {...} })",
+        diags,
+    );
+    pod_labels(config, diags);
+    patches(config, diags);
+    restricted_args(config, diags);
     let defaults = AioSettings::default().resources;
     check_resources(
         config.get("resources"),
@@ -105,8 +119,9 @@ fn gke_host_network(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-fn security_context(config: &Value, diags: &mut Diagnostics) {
-    let Some(text) = config.get("security_context").as_str() else {
+/// An attribute that holds a JSON object (`jsonencode({...})`).
+fn json_object_attribute(config: &Value, attribute: &str, what: &str, diags: &mut Diagnostics) {
+    let Some(text) = config.get(attribute).as_str() else {
         return;
     };
     let problem = match serde_json::from_str::<serde_json::Value>(text) {
@@ -115,13 +130,89 @@ fn security_context(config: &Value, diags: &mut Diagnostics) {
         Err(e) => format!("is not valid JSON ({e})"),
     };
     diags.error_at(
-        AttributePath::root("security_context"),
-        "Invalid security context",
-        format!(
-            "security_context {problem}: it must be a container securityContext as a JSON object, e.g. \
-             jsonencode({{ runAsNonRoot = true }})."
-        ),
+        AttributePath::root(attribute),
+        format!("Invalid {}", attribute.replace('_', " ")),
+        format!("{attribute} {problem}: it must be {what}."),
     );
+}
+
+/// The selector label belongs to the Deployment: a user value would orphan its pods.
+fn pod_labels(config: &Value, diags: &mut Diagnostics) {
+    const SELECTOR: &str = "app.kubernetes.io/name";
+    if config
+        .get("pod_labels")
+        .as_map()
+        .is_some_and(|m| m.contains_key(SELECTOR))
+    {
+        diags.error_at(
+            AttributePath::root("pod_labels").key(SELECTOR),
+            "Reserved pod label",
+            format!(
+                "{SELECTOR} selects the pod for its Deployment (it is the instance name) and cannot be set."
+            ),
+        );
+    }
+}
+
+/// Each patch parses and, where it needs one, has a target.
+fn patches(config: &Value, diags: &mut Diagnostics) {
+    let Some(list) = config.get("patches").as_list() else {
+        return;
+    };
+    for (i, p) in list.iter().enumerate() {
+        if !p.is_wholly_known() {
+            continue;
+        }
+        let Some(patch) =
+            crate::resources::decode_settings::<crate::render::patch::Patch>(p, &mut Diagnostics::new())
+        else {
+            continue;
+        };
+        if let Err(e) = crate::render::patch::check(&patch) {
+            diags.error_at(
+                AttributePath::root("patches").index(i).attr(e.field),
+                "Invalid patch",
+                format!("patches[{i}]: {e}"),
+            );
+        }
+    }
+}
+
+/// The flags that make the restricted profile's multi-tenancy lockdown: extra arguments may
+/// not loosen them.
+const LOCKDOWN_FLAGS: &[&str] = &[
+    "--no-cross-namespace-refs",
+    "--no-remote-bases",
+    "--default-service-account",
+];
+
+fn restricted_args(config: &Value, diags: &mut Diagnostics) {
+    if config.get("security_profile").as_str() != Some("restricted") {
+        return;
+    }
+    for c in Component::ALL {
+        let Some(args) = config.get("controllers").get(c.attribute()).get("args").as_list() else {
+            continue;
+        };
+        for (i, arg) in args.iter().enumerate() {
+            let Some(flag) = arg.as_str().map(|a| a.split('=').next().unwrap_or(a)) else {
+                continue;
+            };
+            if LOCKDOWN_FLAGS.contains(&flag) {
+                diags.error_at(
+                    AttributePath::root("controllers")
+                        .attr(c.attribute())
+                        .attr("args")
+                        .index(i),
+                    "Argument overrides the restricted profile",
+                    format!(
+                        "{flag} is set by security_profile = \"restricted\" (the multi-tenancy lockdown) and \
+                         cannot be overridden; use security_profile = \"privileged\" to choose it yourself."
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// One side of a requests/limits comparison.
@@ -275,4 +366,38 @@ fn exposed_without_notification(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// The error for a plan that would change the class of an existing claim: Kubernetes refuses
+/// it (a claim's spec is immutable but for its size), so the apply could only fail halfway.
+/// `prior` is the state before the plan, `planned` the planned value.
+#[must_use]
+pub fn storage_class_change(prior: Option<&Value>, planned: &Value) -> Option<Diagnostic> {
+    let before = prior?.get("persistence");
+    let after = planned.get("persistence");
+    let enabled = |p: &Value| p.get("enabled").as_bool() == Some(true);
+    let (old, new) = (before.get("storage_class"), after.get("storage_class"));
+    if !enabled(before) || !enabled(after) || new.is_unknown() || old == new {
+        return None;
+    }
+    let class = |v: &Value| {
+        v.as_str()
+            .map_or_else(|| "the cluster's default class".to_owned(), |c| format!("{c:?}"))
+    };
+    Some(
+        Diagnostic::error(
+            "The claim's storage class cannot change",
+            format!(
+                "The PersistentVolumeClaim was created with {} and would now get {}; Kubernetes \
+                 refuses to change a claim's class. Set persistence.storage_class back to {}, or \
+                 disable persistence in one apply (the claim and its cache are deleted) and enable \
+                 it with the new class in the next.",
+                class(old),
+                class(new),
+                old.as_str()
+                    .map_or_else(|| "unset".to_owned(), |c| format!("{c:?}")),
+            ),
+        )
+        .with_path(AttributePath::root("persistence").attr("storage_class")),
+    )
 }
