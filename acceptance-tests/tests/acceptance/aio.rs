@@ -350,15 +350,7 @@ fn drift_is_repaired_and_a_plan_with_the_registry_down_uses_the_cache() {
   controllers = { helm = { args = ["--log-encoding=console"] } }
   patches = [
     {
-      patch  = "spec:
-  template:
-    spec:
-      containers:
-      - name: kustomize-controller
-        env:
-        - name: EXTRA
-          value: "1"
-"
+      patch  = "spec:\n  template:\n    spec:\n      containers:\n      - name: kustomize-controller\n        env:\n        - name: EXTRA\n          value: \"1\"\n"
       target = { kind = "Deployment" }
     },
     {
