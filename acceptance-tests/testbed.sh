@@ -255,6 +255,8 @@ install_debian() {
   local need=()
   command -v docker-registry >/dev/null || need+=(docker-registry)
   command -v git >/dev/null || need+=(git)
+  command -v ssh-keygen >/dev/null || need+=(openssh-client)   # SSH keys of the Git-over-SSH tests
+  [ -x /usr/sbin/sshd ] || need+=(openssh-server)               # the test bed's Git server over SSH
   command -v openssl >/dev/null || need+=(openssl)
   command -v curl >/dev/null || need+=(curl)
   command -v zip >/dev/null || need+=(zip)            # scripts/release.sh (the release test)
@@ -263,6 +265,8 @@ install_debian() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   # The package ships a service listening on :5000; we only want the binary.
   (systemctl disable --now docker-registry 2>/dev/null || service docker-registry stop 2>/dev/null || true) >/dev/null 2>&1
+  # Likewise openssh-server's on :22: the tests start sshd on a port and configuration of their own.
+  (systemctl disable --now ssh 2>/dev/null || service ssh stop 2>/dev/null || true) >/dev/null 2>&1
 }
 
 cmd_build() {

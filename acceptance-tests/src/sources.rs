@@ -1,6 +1,7 @@
 //! Real Flux sources on loopback: Git repositories over smart HTTP(S) and Helm repositories,
 //! both served by `source-server.py` (Python's standard library and Debian's `git http-backend`),
-//! with test CAs made here.
+//! with test CAs made here; the same Git repositories over SSH, served by Debian's OpenSSH
+//! server ([`SshServer`]).
 //!
 //! The Flux controllers of the test bed trust [`trusted_ca`] (through `SSL_CERT_FILE`), as a
 //! cluster trusts a public CA: a server with a certificate from it is a "public" server. A server
@@ -268,6 +269,180 @@ impl GitRepo {
         );
         git(work, &["push", "-q", "origin", "main"]);
         git(work, &["rev-parse", "HEAD"]).trim().to_owned()
+    }
+}
+
+/// An SSH key pair made by `ssh-keygen` (ed25519, OpenSSH format).
+pub struct SshKey {
+    /// The private key, encrypted with the passphrase if one was given.
+    pub private: String,
+    /// The public key line (`ssh-ed25519 AAAA... comment`).
+    pub public: String,
+}
+
+impl SshKey {
+    /// A new key pair, its private key encrypted with `passphrase` when not empty.
+    ///
+    /// # Panics
+    /// When `ssh-keygen` fails.
+    #[must_use]
+    pub fn generate(passphrase: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("flux-ssh-key-")
+            .tempdir()
+            .expect("tempdir");
+        let file = dir.path().join("id_ed25519");
+        ssh_keygen(&file, passphrase);
+        Self {
+            private: std::fs::read_to_string(&file).expect("private key"),
+            public: std::fs::read_to_string(file.with_extension("pub")).expect("public key"),
+        }
+    }
+}
+
+fn ssh_keygen(file: &Path, passphrase: &str) {
+    let out = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-C",
+            "flux-acceptance-tests",
+            "-N",
+            passphrase,
+            "-f",
+        ])
+        .arg(file)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ssh-keygen (Debian's openssh-client)");
+    assert!(
+        out.status.success(),
+        "ssh-keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Debian's OpenSSH server (`/usr/sbin/sshd`) on a free loopback port, as the current user
+/// (root in CI) with a configuration, host key and authorized keys of its own in a temporary
+/// directory: `git clone ssh://<user>@127.0.0.1:<port>/<absolute path>` fetches any repository
+/// the user can read, those of a [`SourceServer`] included. Killed on drop.
+pub struct SshServer {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+    user: String,
+    host_key: String,
+}
+
+impl SshServer {
+    /// Starts a server accepting the public keys `authorized` and waits until it listens.
+    ///
+    /// # Panics
+    /// When it does not start within 20 s.
+    #[must_use]
+    pub fn start(authorized: &[&str]) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("flux-sshd-")
+            .tempdir()
+            .expect("tempdir");
+        let host_key = dir.path().join("host_ed25519");
+        ssh_keygen(&host_key, "");
+        let host_key_line = std::fs::read_to_string(host_key.with_extension("pub")).expect("host key");
+        std::fs::write(dir.path().join("authorized_keys"), authorized.join("\n") + "\n")
+            .expect("write authorized_keys");
+        let user = String::from_utf8(Command::new("id").arg("-un").output().expect("run id").stdout)
+            .expect("UTF-8 user name")
+            .trim()
+            .to_owned();
+        // sshd run by root checks its privilege separation directory, which the Debian package
+        // leaves to the init system.
+        if user == "root" {
+            std::fs::create_dir_all("/run/sshd").expect("mkdir /run/sshd");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let config = dir.path().join("sshd_config");
+        std::fs::write(
+            &config,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {pid}\n\
+                 AuthorizedKeysFile {keys}\nStrictModes no\nPubkeyAuthentication yes\n\
+                 PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
+                 PermitRootLogin prohibit-password\nAllowUsers {user}\nLogLevel VERBOSE\n",
+                host_key = host_key.display(),
+                pid = dir.path().join("sshd.pid").display(),
+                keys = dir.path().join("authorized_keys").display(),
+            ),
+        )
+        .expect("write sshd_config");
+        let log = std::fs::File::create(dir.path().join("sshd.log")).expect("log file");
+        let child = Command::new("/usr/sbin/sshd")
+            .arg("-D")
+            .arg("-e")
+            .arg("-f")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start /usr/sbin/sshd (Debian's openssh-server)");
+        let mut server = Self {
+            child,
+            dir,
+            port,
+            user,
+            host_key: host_key_line
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            let exited = server.child.try_wait().ok().flatten();
+            assert!(
+                exited.is_none() && Instant::now() < deadline,
+                "sshd did not start ({exited:?}): {}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// `ssh://<user>@127.0.0.1:<port><path>`, `path` absolute (e.g. a repository under
+    /// [`SourceServer::root`]).
+    #[must_use]
+    pub fn url(&self, path: &Path) -> String {
+        format!("ssh://{}@127.0.0.1:{}{}", self.user, self.port, path.display())
+    }
+
+    /// The port the server listens on.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The `known_hosts` line of the server: `[127.0.0.1]:<port> ssh-ed25519 AAAA...`.
+    #[must_use]
+    pub fn known_hosts(&self) -> String {
+        format!("[127.0.0.1]:{} {}\n", self.port, self.host_key)
+    }
+
+    /// The server's log so far.
+    #[must_use]
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for SshServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,5 +1,5 @@
-# attribute: git.url
-# says: https
+# attribute: git.ssh
+# says: known_hosts
 resource "flux_git_sync" "app" {
   name      = "app"
   namespace = "corpus-git"

@@ -13,7 +13,7 @@ use acceptance_tests::cluster::Kind;
 use acceptance_tests::cluster::kinds::{NAMESPACE, SECRET};
 use acceptance_tests::controllers::Profile;
 use acceptance_tests::flux::{self, GIT_REPOSITORY, HELM_RELEASE, KUSTOMIZATION, OCI_REPOSITORY};
-use acceptance_tests::sources::{Chart, ServerOptions, SourceServer, TestCa, trusted_ca};
+use acceptance_tests::sources::{Chart, ServerOptions, SourceServer, SshKey, SshServer, TestCa, trusted_ca};
 use acceptance_tests::{Cluster, WorkDir, bed};
 use distribution::testing::{RegistryOptions, TestRegistry};
 use serde_json::Value;
@@ -77,6 +77,37 @@ fn assert_ready(cluster: &Cluster, kind: Kind, ns: &str, name: &str) -> String {
     });
     assert_eq!(status, "True", "{} {ns}/{name}: {reason}: {message}", kind.1);
     message
+}
+
+/// Runs an apply that must fail within its 45 s timeouts (well under 90 s); its output on one
+/// line.
+fn failing_apply(wd: &WorkDir) -> String {
+    let started = Instant::now();
+    let run = wd.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(run.code, 0, "{run}");
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "bounded by the timeout"
+    );
+    run.output().replace('\n', " ")
+}
+
+/// Asserts that Flux reports the GitRepository and Kustomization of each `(name, ConfigMap,
+/// greeting)` Ready, the Kustomization having applied a revision of `main`, and that the
+/// repository's ConfigMap holds the greeting.
+fn assert_git_synced(cluster: &Cluster, ns: &str, syncs: &[(&str, &str, &str)]) {
+    for (name, config_map, greeting) in syncs {
+        assert_ready(cluster, GIT_REPOSITORY, ns, name);
+        let message = assert_ready(cluster, KUSTOMIZATION, ns, name);
+        assert!(
+            message.contains("Applied revision: refs/heads/main@sha1:"),
+            "{message}"
+        );
+        assert_eq!(
+            data(cluster, ns, config_map, "greeting").as_deref(),
+            Some(*greeting)
+        );
+    }
 }
 
 /// The Git servers: one with a certificate from the CA the controllers trust (public and
@@ -157,25 +188,14 @@ fn git_sync_public_private_and_self_hosted_reconcile_for_real() {
     wd.apply();
 
     // `wait` returned only once Flux reported every object Ready: no polling needed here.
-    for name in ["public", "private", "selfhosted"] {
-        assert_ready(&cluster, GIT_REPOSITORY, ns, name);
-        let message = assert_ready(&cluster, KUSTOMIZATION, ns, name);
-        assert!(
-            message.contains("Applied revision: refs/heads/main@sha1:"),
-            "{message}"
-        );
-    }
-    assert_eq!(
-        data(&cluster, ns, "from-public", "greeting").as_deref(),
-        Some("hello")
-    );
-    assert_eq!(
-        data(&cluster, ns, "from-private", "greeting").as_deref(),
-        Some("hi")
-    );
-    assert_eq!(
-        data(&cluster, ns, "from-self-hosted", "greeting").as_deref(),
-        Some("hey")
+    assert_git_synced(
+        &cluster,
+        ns,
+        &[
+            ("public", "from-public", "hello"),
+            ("private", "from-private", "hi"),
+            ("selfhosted", "from-self-hosted", "hey"),
+        ],
     );
     let cm = cluster.get(CONFIG_MAP, Some(ns), "from-public").unwrap();
     assert_eq!(
@@ -246,14 +266,7 @@ fn git_sync_failures_report_the_controllers_reason_and_recover() {
     };
 
     wd.main_tf(&config("./missing", GIT_TOKEN));
-    let started = Instant::now();
-    let run = wd.run(&["apply", "-auto-approve", "-no-color"]);
-    assert_ne!(run.code, 0, "{run}");
-    assert!(
-        started.elapsed() < Duration::from_secs(90),
-        "bounded by the timeout"
-    );
-    let out = run.output().replace('\n', " ");
+    let out = failing_apply(&wd);
     assert!(out.contains("Kustomization e2e-git-fail/app"), "{out}");
     assert!(
         out.contains("kustomization path not found"),
@@ -261,14 +274,7 @@ fn git_sync_failures_report_the_controllers_reason_and_recover() {
     );
 
     wd.main_tf(&config("./deploy", "wrong-token"));
-    let started = Instant::now();
-    let run = wd.run(&["apply", "-auto-approve", "-no-color"]);
-    assert_ne!(run.code, 0, "{run}");
-    assert!(
-        started.elapsed() < Duration::from_secs(90),
-        "bounded by the timeout"
-    );
-    let out = run.output().replace('\n', " ");
+    let out = failing_apply(&wd);
     assert!(out.contains("GitRepository e2e-git-fail/app"), "{out}");
     assert!(
         out.contains("authentication required"),
@@ -281,6 +287,104 @@ fn git_sync_failures_report_the_controllers_reason_and_recover() {
     assert_eq!(data(&cluster, ns, "app", "greeting").as_deref(), Some("ok"));
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "{plan}");
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+}
+
+/// Git as users have it: a repository over SSH (Debian's OpenSSH server, a passphrase-protected
+/// key, the server's `known_hosts`) and one over HTTPS with a GitLab deploy token's username.
+/// Flux reconciles both; a wrong username and a wrong host key fail the apply with
+/// source-controller's own message, and fixing them converges.
+#[test]
+fn git_sync_over_ssh_and_with_a_custom_username_reconcile_for_real() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    let _flux = flux::controllers(&cluster, Profile::Privileged);
+    let ns = "e2e-git-auth";
+    let _ns = Namespace::create(&cluster, ns);
+    let deploy_user = "gitlab+deploy-token-1";
+    let https = SourceServer::start(&ServerOptions {
+        tls: Some(trusted_ca().0.serving_cert()),
+        auth: Some((deploy_user.to_owned(), GIT_TOKEN.to_owned())),
+    });
+    let _repo = https.git_repo(
+        "private/fleet.git",
+        &[("deploy/cm.yaml", &config_map("from-deploy-token", "hi"))],
+    );
+    let _ssh_repo = https.git_repo(
+        "private/ssh.git",
+        &[("deploy/cm.yaml", &config_map("from-ssh", "hello"))],
+    );
+    let key = SshKey::generate("key-passphrase");
+    let sshd = SshServer::start(&[key.public.as_str()]);
+    let other_host = SshServer::start(&[]);
+
+    let wd = WorkDir::new(bed, "e2e-git-auth");
+    wd.write("id_ed25519", &key.private);
+    let timeouts = "  timeouts {\n    create = \"45s\"\n    update = \"45s\"\n  }";
+    let config = |username: &str, known_hosts: &str| {
+        wd.write("known_hosts", known_hosts);
+        [
+            git_sync(
+                "ssh",
+                ns,
+                &sshd.url(&https.root().join("private/ssh.git")),
+                "    ssh = {\n      private_key = file(\"id_ed25519\")\n      passphrase  = \"key-passphrase\"\n      \
+                 known_hosts = file(\"known_hosts\")\n    }",
+                timeouts,
+            ),
+            git_sync(
+                "deploy",
+                ns,
+                &https.url("private/fleet.git"),
+                &format!("    username = \"{username}\"\n    token    = \"{GIT_TOKEN}\""),
+                timeouts,
+            ),
+        ]
+        .concat()
+    };
+
+    wd.main_tf(&config(deploy_user, &sshd.known_hosts()));
+    wd.apply();
+    assert_git_synced(
+        &cluster,
+        ns,
+        &[
+            ("ssh", "from-ssh", "hello"),
+            ("deploy", "from-deploy-token", "hi"),
+        ],
+    );
+    assert!(
+        sshd.log().contains("Accepted publickey"),
+        "source-controller fetched over SSH: {}",
+        sshd.log()
+    );
+    let (changes, plan) = wd.plan_changes();
+    assert!(!changes, "{plan}");
+
+    wd.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(cluster.wait_gone(CONFIG_MAP, Some(ns), "from-ssh", 30));
+
+    // The username `git` (the default) is refused by a server that wants the deploy token's,
+    // and the host key of another server is refused by Flux: each GitRepository fails with the
+    // controller's message. (Fresh objects: a change of the Secret alone leaves the
+    // GitRepository's generation, and so its last Ready condition, as it was until Flux's next
+    // fetch.)
+    wd.main_tf(&config(
+        "git",
+        &other_host
+            .known_hosts()
+            .replace(&format!(":{}]", other_host.port()), &format!(":{}]", sshd.port())),
+    ));
+    let out = failing_apply(&wd);
+    assert!(out.contains("GitRepository e2e-git-auth/deploy"), "{out}");
+    assert!(
+        out.contains("authentication required"),
+        "source-controller's message: {out}"
+    );
+    assert!(out.contains("GitRepository e2e-git-auth/ssh"), "{out}");
+    assert!(
+        out.contains("knownhosts: key mismatch") || out.contains("key is unknown"),
+        "source-controller's message: {out}"
+    );
     wd.ok(&["destroy", "-auto-approve", "-no-color"]);
 }
 

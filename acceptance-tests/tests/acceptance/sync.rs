@@ -194,6 +194,158 @@ fn git_sync_create_update_drift_import_destroy() {
     }
 }
 
+const GIT_SYNC_AUTH: &str = r#"
+variable "key" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+resource "flux_git_sync" "ssh" {
+  name      = "ssh"
+  namespace = "NS"
+  git = {
+    url  = "git@git.example.com:org/fleet.git"
+    path = "./clusters/prod"
+    ssh = {
+      private_key = file("id_ed25519")
+      known_hosts = "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+      passphrase  = "key-passphrase"
+    }
+  }
+}
+resource "flux_git_sync" "ssh_wo" {
+  name      = "ssh-wo"
+  namespace = "NS"
+  git = {
+    url  = "ssh://git@git.example.com:2222/org/fleet.git"
+    path = "./"
+    ssh = {
+      private_key_wo         = var.key
+      private_key_wo_version = 1
+      known_hosts            = "[git.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+    }
+  }
+}
+resource "flux_git_sync" "deploy_token" {
+  name      = "deploy-token"
+  namespace = "NS"
+  git = {
+    url      = "https://gitlab.example.com/org/fleet.git"
+    path     = "./"
+    username = "gitlab+deploy-token-1"
+    token    = "gldt-123"
+  }
+}
+"#;
+
+/// SSH (an scp-like URL with a passphrase-protected key, and an `ssh://` URL with a port and a
+/// write-only key) and HTTPS with a username of the user's choice: the Secrets and
+/// GitRepositories the apiserver holds, a write-only key kept out of the state, an import round
+/// trip of each.
+#[test]
+fn git_sync_ssh_and_custom_username_render_and_import() {
+    let (bed, cluster) = (bed(), Cluster::new(bed()));
+    if !bed.cli().supports_write_only() {
+        eprintln!("skipped: the client does not support write-only attributes");
+        return;
+    }
+    let _crds = flux::crds(&cluster);
+    let ns = "sync-git-auth";
+    let _ns = Namespace::create(&cluster, ns);
+    let _flux = StandIn::start(bed, &[ns]);
+    let wd = WorkDir::new(bed, "git-sync-auth");
+    let key = acceptance_tests::sources::SshKey::generate("key-passphrase");
+    let wo_key = acceptance_tests::sources::SshKey::generate("");
+    wd.write("id_ed25519", &key.private);
+    wd.main_tf(&GIT_SYNC_AUTH.replace("NS", ns));
+    let var = format!("key={}", wo_key.private);
+    for args in [
+        &["apply", "-auto-approve", "-no-color", "-var", &var][..],
+        &["plan", "-detailed-exitcode", "-no-color", "-var", &var][..],
+    ] {
+        let run = wd.run(args);
+        assert_eq!(run.code, 0, "{run}");
+    }
+
+    let repo = cluster
+        .get(GIT_REPOSITORY, Some(ns), "ssh")
+        .expect("GitRepository");
+    assert_eq!(
+        repo["spec"]["url"], "ssh://git@git.example.com/org/fleet.git",
+        "the scp-like URL in the form Flux takes"
+    );
+    assert_eq!(repo["spec"]["secretRef"]["name"], "ssh");
+    assert_eq!(
+        secret_data(&cluster, ns, "ssh", "identity").as_deref(),
+        Some(key.private.as_str())
+    );
+    assert!(
+        secret_data(&cluster, ns, "ssh", "known_hosts")
+            .is_some_and(|k| k.starts_with("git.example.com ssh-ed25519"))
+    );
+    assert_eq!(
+        secret_data(&cluster, ns, "ssh", "password").as_deref(),
+        Some("key-passphrase")
+    );
+    assert_eq!(secret_data(&cluster, ns, "ssh", "username"), None);
+
+    let repo = cluster
+        .get(GIT_REPOSITORY, Some(ns), "ssh-wo")
+        .expect("GitRepository");
+    assert_eq!(
+        repo["spec"]["url"],
+        "ssh://git@git.example.com:2222/org/fleet.git"
+    );
+    assert_eq!(
+        secret_data(&cluster, ns, "ssh-wo", "identity").as_deref(),
+        Some(wo_key.private.as_str())
+    );
+    let state_file = std::fs::read_to_string(wd.file("terraform.tfstate")).unwrap();
+    let wo_body = wo_key.private.lines().nth(1).expect("key body");
+    assert!(
+        !state_file.contains(wo_body),
+        "the write-only key is in the state"
+    );
+
+    assert_eq!(
+        secret_data(&cluster, ns, "deploy-token", "username").as_deref(),
+        Some("gitlab+deploy-token-1")
+    );
+    assert_eq!(
+        secret_data(&cluster, ns, "deploy-token", "password").as_deref(),
+        Some("gldt-123")
+    );
+
+    // Import: the recorded configuration, and the key, passphrase or token from the Secret.
+    for (address, name) in [
+        ("flux_git_sync.ssh", "ssh"),
+        ("flux_git_sync.ssh_wo", "ssh-wo"),
+        ("flux_git_sync.deploy_token", "deploy-token"),
+    ] {
+        wd.ok(&["state", "rm", address]);
+        let run = wd.run(&[
+            "import",
+            "-no-color",
+            "-var",
+            &var,
+            address,
+            &format!("{ns}/{name}"),
+        ]);
+        assert_eq!(run.code, 0, "{run}");
+    }
+    let run = wd.run(&["plan", "-detailed-exitcode", "-no-color", "-var", &var]);
+    assert_eq!(run.code, 0, "a plan after import is empty:\n{run}");
+
+    let run = wd.run(&["destroy", "-auto-approve", "-no-color", "-var", &var]);
+    assert_eq!(run.code, 0, "{run}");
+    for name in ["ssh", "ssh-wo", "deploy-token"] {
+        assert!(
+            cluster.get(SECRET, Some(ns), name).is_none(),
+            "Secret {name} deleted"
+        );
+    }
+}
+
 const OCI_SYNC: &str = r#"
 variable "password" {
   type      = string
@@ -604,9 +756,29 @@ fn bad_input_is_rejected_at_validate() {
     };
     let cases: Vec<(String, &str, &str)> = vec![
         (
-            git("  git = { url = \"ssh://git@github.com/org/repo\", path = \"./\" }"),
+            git("  git = { url = \"http://github.com/org/repo\", path = \"./\" }"),
             "git.url",
             "HTTPS",
+        ),
+        (
+            git("  git = { url = \"ssh://git@github.com/org/repo\", path = \"./\" }"),
+            "git.ssh",
+            "known_hosts",
+        ),
+        (
+            git(
+                "  git = { url = \"git@github.com:org/repo\", path = \"./\", token = \"t\",\n    \
+                 ssh = { private_key = \"k\", known_hosts = \"h\" } }",
+            ),
+            "git.token",
+            "HTTPS only",
+        ),
+        (
+            git(
+                "  git = { url = \"https://gitlab.com/org/repo\", path = \"./\", username = \"gitlab+deploy-token-1\" }",
+            ),
+            "git.username",
+            "token",
         ),
         (
             oci("{ url = \"https://ghcr.io/org/manifests\" }"),
@@ -716,6 +888,12 @@ resource "flux_git_sync" "app" {
   ]
   decryption = { provider = "sops", secret_name = "sops-keys" }
 }
+resource "flux_git_sync" "azure" {
+  name      = "app-azure"
+  namespace = "NS"
+  wait      = false
+  git       = { url = "https://dev.azure.com/org/project/_git/fleet", path = "./", provider = "azure" }
+}
 resource "flux_oci_sync" "app" {
   name      = "app-oci"
   namespace = "NS"
@@ -763,6 +941,7 @@ resource "flux_helm_release" "oci" {
     wd.apply();
     for (kind, name) in [
         (GIT_REPOSITORY, "app"),
+        (GIT_REPOSITORY, "app-azure"),
         (OCI_REPOSITORY, "app-oci"),
         (KUSTOMIZATION, "app"),
         (KUSTOMIZATION, "app-oci"),
@@ -773,6 +952,8 @@ resource "flux_helm_release" "oci" {
     ] {
         assert!(cluster.get(kind, Some(ns), name).is_some(), "{} {name}", kind.1);
     }
+    let azure = cluster.get(GIT_REPOSITORY, Some(ns), "app-azure").unwrap();
+    assert_eq!(azure["spec"]["provider"], "azure", "{azure}");
     let hr = cluster.get(HELM_RELEASE, Some(ns), "http").unwrap();
     assert_eq!(hr["spec"]["values"]["a"]["b"][1], 2.5);
     assert_eq!(hr["spec"]["install"]["remediation"]["retries"], 5, "{hr}");

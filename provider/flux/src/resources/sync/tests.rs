@@ -103,10 +103,19 @@ fn every_attribute_is_described_and_secrets_are_sensitive() {
     all_described(&g, "git_sync.", &mut missing);
     all_described(&o, "oci_sync.", &mut missing);
     assert!(missing.is_empty(), "undescribed: {missing:?}");
-    for p in ["git.token", "github.app_private_key"] {
+    for p in [
+        "git.token",
+        "github.app_private_key",
+        "git.ssh.private_key",
+        "git.ssh.private_key_wo",
+        "git.ssh.passphrase",
+        "git.ssh.passphrase_wo",
+    ] {
         assert!(find(&g, p).sensitive, "{p} must be sensitive");
     }
     assert!(!find(&g, "git.ca").sensitive);
+    assert!(!find(&g, "git.ssh.known_hosts").sensitive);
+    assert!(!find(&g, "git.username").sensitive);
     assert!(!find(&g, "git.url").sensitive);
     assert!(find(&o, "artifact.auth.credentials.password").sensitive);
     assert!(!find(&o, "artifact.auth.credentials.username").sensitive);
@@ -121,6 +130,14 @@ fn defaults_follow_rendering() {
     assert_eq!(g.git.git_ref, "refs/heads/main");
     assert_eq!(g.git.interval, "1m");
     assert_eq!(g.github, None);
+    assert_eq!(
+        (
+            g.git.username.as_str(),
+            g.git.provider.as_str(),
+            g.git.ssh.as_ref()
+        ),
+        ("git", "generic", None)
+    );
     assert!(g.sync.prune && g.sync.wait);
     assert_eq!(
         (
@@ -298,6 +315,127 @@ fn git_ca_without_token_still_creates_the_secret() {
     assert_eq!(objs.len(), 3);
     assert_eq!(objs[0]["stringData"], json!({"username": "git", "ca.crt": CA}));
     assert_eq!(objs[1]["spec"]["secretRef"], json!({"name": "platform"}));
+}
+
+const SSH_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n";
+const KNOWN_HOSTS: &str =
+    "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n";
+
+/// SSH: the Secret holds the key, the host keys and the passphrase (no username); an scp-like
+/// URL reaches the GitRepository in the `ssh://` form Flux takes.
+#[test]
+fn git_ssh_with_passphrase_and_scp_like_url() {
+    let c = common("fleet", "flux-system");
+    let j = json!({"git": {"url": "git@github.com:org/fleet.git", "path": "./clusters/prod",
+        "ssh": {"private_key": SSH_KEY, "known_hosts": KNOWN_HOSTS, "passphrase": "hunter2"}}});
+    let objs = render_git(&c, &j);
+    assert_eq!(
+        objs[0]["stringData"],
+        json!({"identity": SSH_KEY, "known_hosts": KNOWN_HOSTS, "password": "hunter2"})
+    );
+    assert_eq!(objs[1]["spec"]["url"], "ssh://git@github.com/org/fleet.git");
+    assert_eq!(objs[1]["spec"]["secretRef"], json!({"name": "fleet"}));
+    assert!(objs[1]["spec"].get("provider").is_none());
+    git_golden("git-ssh.yaml", &c, &j);
+    // An ssh:// URL (with a port) is kept as is; no passphrase, no `password`.
+    let j = json!({"git": {"url": "ssh://git@git.internal:2222/org/fleet", "path": "./",
+        "ssh": {"private_key": SSH_KEY, "known_hosts": KNOWN_HOSTS}}});
+    let objs = render_git(&c, &j);
+    assert_eq!(objs[1]["spec"]["url"], "ssh://git@git.internal:2222/org/fleet");
+    assert_eq!(
+        objs[0]["stringData"],
+        json!({"identity": SSH_KEY, "known_hosts": KNOWN_HOSTS})
+    );
+}
+
+/// A write-only SSH key is in the Secret but masked by its version, like a write-only token.
+#[test]
+fn git_ssh_write_only_key_is_masked_by_version() {
+    use crate::resources::secrets::{WRITE_ONLY_ANNOTATION, mask};
+    let c = common("fleet", "flux-system");
+    let j = json!({"git": {"url": "ssh://git@github.com/org/fleet", "path": "./",
+        "ssh": {"private_key_wo": SSH_KEY, "private_key_wo_version": 3, "known_hosts": KNOWN_HOSTS}}});
+    let objs = render_git(&c, &j);
+    assert_eq!(objs[0]["stringData"]["identity"], SSH_KEY);
+    assert_eq!(
+        objs[0]["metadata"]["annotations"][WRITE_ONLY_ANNOTATION],
+        "identity=3"
+    );
+    let mut stored = engine::inventory::as_stored(&objs[0]);
+    mask(&mut stored);
+    assert!(!stored.to_string().contains("b3Blbn"), "{stored}");
+    assert!(stored.to_string().contains("known_hosts"), "{stored}");
+}
+
+/// The scp-like form becomes `ssh://user@host/path`, an absolute path and a bracketed IPv6 host
+/// included; other URLs are kept.
+#[test]
+fn git_urls_take_the_form_flux_accepts() {
+    use git::{Transport, flux_url, transport};
+    for (url, want, t) in [
+        (
+            "git@github.com:org/repo.git",
+            "ssh://git@github.com/org/repo.git",
+            Transport::Ssh,
+        ),
+        (
+            "git@gitlab.com:group/sub/repo",
+            "ssh://git@gitlab.com/group/sub/repo",
+            Transport::Ssh,
+        ),
+        (
+            "root@127.0.0.1:/srv/git/repo.git",
+            "ssh://root@127.0.0.1/srv/git/repo.git",
+            Transport::Ssh,
+        ),
+        ("git@[::1]:org/repo", "ssh://git@[::1]/org/repo", Transport::Ssh),
+        (
+            "ssh://git@host:2222/org/repo",
+            "ssh://git@host:2222/org/repo",
+            Transport::Ssh,
+        ),
+        (
+            "https://user@host/org/repo",
+            "https://user@host/org/repo",
+            Transport::Https,
+        ),
+    ] {
+        assert_eq!(flux_url(url), want, "{url}");
+        assert_eq!(transport(url), Some(t), "{url}");
+    }
+    assert_eq!(transport("http://host/repo"), None);
+    assert_eq!(transport("host:repo"), None);
+}
+
+/// A username of the user's choice (a GitLab deploy token, a Bitbucket app password).
+#[test]
+fn git_custom_username() {
+    let c = common("fleet", "flux-system");
+    let j = json!({"git": {"url": "https://gitlab.com/org/fleet", "path": "./",
+        "username": "gitlab+deploy-token-1", "token": "gldt-secret"}});
+    let objs = render_git(&c, &j);
+    assert_eq!(
+        objs[0]["stringData"],
+        json!({"username": "gitlab+deploy-token-1", "password": "gldt-secret"})
+    );
+    git_golden("git-username.yaml", &c, &j);
+}
+
+/// `git.provider` reaches `spec.provider`; `generic` is Flux's default and is left out.
+#[test]
+fn git_provider_workload_identity() {
+    let c = common("fleet", "flux-system");
+    let j = json!({"git": {"url": "https://dev.azure.com/org/project/_git/fleet", "path": "./", "provider": "azure"}});
+    let objs = render_git(&c, &j);
+    assert_eq!(objs.len(), 2, "no Secret: the workload identity authenticates");
+    assert_eq!(objs[0]["spec"]["provider"], "azure");
+    assert!(objs[0]["spec"].get("secretRef").is_none());
+    git_golden("git-azure.yaml", &c, &j);
+    let j = json!({"git": {"url": "https://github.com/org/fleet", "path": "./", "provider": "generic"}});
+    assert!(render_git(&c, &j)[0]["spec"].get("provider").is_none());
+    let j = json!({"git": {"url": "https://github.com/org/fleet", "path": "./", "provider": "github"},
+        "github": {"app_id": "1", "app_installation_id": "2", "app_private_key": KEY}});
+    assert_eq!(render_git(&c, &j)[1]["spec"]["provider"], "github");
 }
 
 #[test]
@@ -573,6 +711,7 @@ fn error_paths(s: &Schema, config: &Value, validate: fn(&Value, &mut Diagnostics
 #[test]
 fn git_validation_table() {
     let url = "https://github.com/org/fleet";
+    let ssh = json!({"private_key": SSH_KEY, "known_hosts": KNOWN_HOSTS});
     let cases: Vec<(&str, serde_json::Value, &[&str])> = vec![
         ("minimal", json!({"git": {"url": url, "path": "./"}}), &[]),
         (
@@ -590,9 +729,134 @@ fn git_validation_table() {
             &[],
         ),
         (
-            "ssh url",
+            "ssh url without ssh",
             json!({"git": {"url": "ssh://git@github.com/org/fleet", "path": "./"}}),
+            &["git.ssh"],
+        ),
+        (
+            "ssh url",
+            json!({"git": {"url": "ssh://git@github.com:2222/org/fleet", "path": "./", "ssh": ssh.clone()}}),
+            &[],
+        ),
+        (
+            "scp-like url",
+            json!({"git": {"url": "git@github.com:org/fleet.git", "path": "./", "ssh": ssh.clone()}}),
+            &[],
+        ),
+        (
+            "write-only ssh key and passphrase",
+            json!({"git": {"url": "git@github.com:org/fleet.git", "path": "./", "ssh": {
+                "private_key_wo": SSH_KEY, "private_key_wo_version": 1, "known_hosts": KNOWN_HOSTS,
+                "passphrase_wo": "p", "passphrase_wo_version": 1}}}),
+            &[],
+        ),
+        (
+            "gitlab's ssh://host:path mix",
+            json!({"git": {"url": "ssh://git@gitlab.com:group/fleet.git", "path": "./", "ssh": ssh.clone()}}),
             &["git.url"],
+        ),
+        (
+            "scp-like url without user",
+            json!({"git": {"url": "github.com:org/fleet", "path": "./"}}),
+            &["git.url"],
+        ),
+        (
+            "ssh without key",
+            json!({"git": {"url": "git@github.com:org/fleet", "path": "./", "ssh": {"known_hosts": KNOWN_HOSTS}}}),
+            &["git.ssh.private_key"],
+        ),
+        (
+            "ssh with empty known_hosts",
+            json!({"git": {"url": "git@github.com:org/fleet", "path": "./", "ssh": {"private_key": SSH_KEY, "known_hosts": ""}}}),
+            &["git.ssh.known_hosts"],
+        ),
+        (
+            "ssh key in both forms",
+            json!({"git": {"url": "git@github.com:org/fleet", "path": "./", "ssh": {
+                "private_key": SSH_KEY, "private_key_wo": SSH_KEY, "private_key_wo_version": 1,
+                "known_hosts": KNOWN_HOSTS}}}),
+            &["git.ssh.private_key_wo"],
+        ),
+        (
+            "ssh passphrase without version",
+            json!({"git": {"url": "git@github.com:org/fleet", "path": "./", "ssh": {
+                "private_key": SSH_KEY, "known_hosts": KNOWN_HOSTS, "passphrase_wo": "p"}}}),
+            &["git.ssh.passphrase_wo_version"],
+        ),
+        (
+            "ssh with an https url",
+            json!({"git": {"url": url, "path": "./", "ssh": ssh.clone()}}),
+            &["git.ssh"],
+        ),
+        (
+            "token, username and ca with an ssh url",
+            json!({"git": {"url": "git@github.com:org/fleet", "path": "./", "ssh": ssh.clone(),
+                "token": "t", "username": "u", "ca": CA}}),
+            &["git.token", "git.username", "git.ca"],
+        ),
+        (
+            "write-only token with an ssh url",
+            json!({"git": {"url": "git@github.com:org/fleet", "path": "./", "ssh": ssh.clone(),
+                "token_wo": "t", "token_wo_version": 1}}),
+            &["git.token"],
+        ),
+        (
+            "github app with an ssh url",
+            json!({"git": {"url": "git@github.com:org/fleet", "path": "./", "ssh": ssh.clone()},
+                "github": {"app_id": "1", "app_installation_id": "2", "app_private_key": KEY}}),
+            &["github"],
+        ),
+        (
+            "custom username",
+            json!({"git": {"url": url, "path": "./", "username": "x-token-auth", "token": "t"}}),
+            &[],
+        ),
+        (
+            "username without token",
+            json!({"git": {"url": url, "path": "./", "username": "gitlab+deploy-token-1"}}),
+            &["git.username"],
+        ),
+        (
+            "username with a colon",
+            json!({"git": {"url": url, "path": "./", "username": "a:b", "token": "t"}}),
+            &["git.username"],
+        ),
+        (
+            "azure",
+            json!({"git": {"url": "https://dev.azure.com/org/p/_git/r", "path": "./", "provider": "azure"}}),
+            &[],
+        ),
+        (
+            "azure with a token",
+            json!({"git": {"url": "https://dev.azure.com/org/p/_git/r", "path": "./", "provider": "azure", "token": "t"}}),
+            &["git.token"],
+        ),
+        (
+            "azure with an ssh url",
+            json!({"git": {"url": "git@ssh.dev.azure.com:v3/org/p/r", "path": "./", "provider": "azure", "ssh": ssh.clone()}}),
+            &["git.provider"],
+        ),
+        (
+            "aws with a github app",
+            json!({"git": {"url": url, "path": "./", "provider": "aws"},
+                "github": {"app_id": "1", "app_installation_id": "2", "app_private_key": KEY}}),
+            &["git.provider"],
+        ),
+        (
+            "github provider without the app",
+            json!({"git": {"url": url, "path": "./", "provider": "github"}}),
+            &["git.provider"],
+        ),
+        (
+            "generic provider with the app",
+            json!({"git": {"url": url, "path": "./", "provider": "generic"},
+                "github": {"app_id": "1", "app_installation_id": "2", "app_private_key": KEY}}),
+            &["git.provider"],
+        ),
+        (
+            "unknown provider",
+            json!({"git": {"url": url, "path": "./", "provider": "gcp"}}),
+            &["git.provider"],
         ),
         (
             "http url",

@@ -1,5 +1,5 @@
-//! `flux_git_sync`: a GitRepository over HTTPS and a Kustomization applying one of its paths,
-//! with the Secret holding the token, CA or GitHub App key (design/rendering.md §4).
+//! `flux_git_sync`: a GitRepository over HTTPS or SSH and a Kustomization applying one of its
+//! paths, with the Secret holding the token, CA, SSH key or GitHub App key (design/rendering.md §4).
 //!
 //! One file per step of the data flow: [`attributes`] (schema), [`GitSettings`] (typed
 //! settings), [`validate`] (cross-attribute checks), [`render`], and [`GitSync`] (the resource
@@ -14,10 +14,14 @@ mod validate;
 pub use render::render;
 pub use resource::GitSync;
 pub use schema::attributes;
-pub use settings::{Git, GitHubApp, GitSettings};
+pub use settings::{Git, GitHubApp, GitSettings, Ssh, Transport, flux_url, transport};
 pub use validate::validate;
 
 /// Default of `git.ref`.
 pub const DEFAULT_REF: &str = "refs/heads/main";
-/// The username of token authentication.
-pub const GIT_USERNAME: &str = "git";
+/// Default of `git.username`, the username of token authentication.
+pub const DEFAULT_USERNAME: &str = "git";
+/// Default of `git.provider`.
+pub const DEFAULT_PROVIDER: &str = "generic";
+/// The values of `git.provider` (the GitRepository's `spec.provider`).
+pub const PROVIDERS: &[&str] = &["generic", "aws", "azure", "github"];

@@ -1,6 +1,6 @@
 //! The objects of a `flux_git_sync`.
 
-use super::{GIT_USERNAME, GitSettings};
+use super::{DEFAULT_PROVIDER, GitSettings, flux_url};
 use crate::VERSION;
 use crate::render::{Meta, object};
 use crate::resources::Common;
@@ -9,8 +9,8 @@ use crate::resources::sync::kustomization::source_and_kustomization;
 use kube::api::DynamicObject;
 use serde_json::{Map, json};
 
-/// Renders the objects of a `flux_git_sync`, in apply order: the Secret (when a token, CA or
-/// GitHub App is given), the GitRepository, the Kustomization.
+/// Renders the objects of a `flux_git_sync`, in apply order: the Secret (when a token, CA,
+/// GitHub App or SSH key is given), the GitRepository, the Kustomization.
 #[must_use]
 pub fn render(common: &Common, s: &GitSettings) -> Vec<DynamicObject> {
     let (name, ns) = (common.name.as_str(), common.namespace.as_str());
@@ -19,7 +19,17 @@ pub fn render(common: &Common, s: &GitSettings) -> Vec<DynamicObject> {
     if s.has_secret() {
         let mut data = Map::new();
         let mut inputs = Vec::new();
-        data.insert("username".into(), json!(GIT_USERNAME));
+        if let Some(ssh) = &s.git.ssh {
+            data.insert("identity".into(), json!(ssh.private_key.value));
+            data.insert("known_hosts".into(), json!(ssh.known_hosts));
+            inputs.push(("identity", &ssh.private_key));
+            if ssh.passphrase.is_set() {
+                data.insert("password".into(), json!(ssh.passphrase.value));
+                inputs.push(("password", &ssh.passphrase));
+            }
+        } else {
+            data.insert("username".into(), json!(s.git.username));
+        }
         if s.git.token.is_set() {
             data.insert("password".into(), json!(s.git.token.value));
             inputs.push(("password", &s.git.token));
@@ -39,13 +49,13 @@ pub fn render(common: &Common, s: &GitSettings) -> Vec<DynamicObject> {
     }
     let mut spec = Map::new();
     spec.insert("interval".into(), json!(s.git.interval));
-    spec.insert("url".into(), json!(s.git.url));
+    spec.insert("url".into(), json!(flux_url(&s.git.url)));
     spec.insert("ref".into(), json!({"name": s.git.git_ref}));
     if s.has_secret() {
         spec.insert("secretRef".into(), json!({"name": name}));
     }
-    if s.github.is_some() {
-        spec.insert("provider".into(), json!("github"));
+    if s.provider() != DEFAULT_PROVIDER {
+        spec.insert("provider".into(), json!(s.provider()));
     }
     if !s.git.ignore.is_empty() {
         spec.insert("ignore".into(), json!(s.git.ignore));

@@ -20,9 +20,9 @@ pub struct GitSync;
 impl FluxResource for GitSync {
     type Settings = GitSettings;
     const TYPE_NAME: &'static str = "flux_git_sync";
-    const DESCRIPTION: &'static str = "Syncs a path of a Git repository (HTTPS) to the cluster: a Flux \
-        GitRepository, the Kustomization that applies the path, and the Secret holding the token, CA or GitHub App \
-        key. With `wait`, apply returns once Flux reports both Ready.";
+    const DESCRIPTION: &'static str = "Syncs a path of a Git repository (HTTPS or SSH) to the cluster: a Flux \
+        GitRepository, the Kustomization that applies the path, and the Secret holding the token, CA, SSH key or \
+        GitHub App key. With `wait`, apply returns once Flux reports both Ready.";
     const NAME_DESCRIPTION: &'static str = "Name of the GitRepository, Kustomization and Secret.";
     const NAMESPACE_DESCRIPTION: &'static str =
         "Namespace of the Flux objects (`flux-system`, or a tenant namespace).";
@@ -51,12 +51,16 @@ impl FluxResource for GitSync {
         mut recorded: Attributes,
     ) -> Result<Attributes, Diagnostic> {
         if let Some(secret) = read_for_import(engine, format!("/v1/Secret/{namespace}/{name}")).await? {
-            secrets::restore(
-                &mut recorded,
-                &["git"],
-                "token",
-                secrets::live_data(&secret, "password"),
-            );
+            let ssh = matches!(recorded.get("git"), Some(git) if !git.get("ssh").is_null());
+            if ssh {
+                let key = secrets::live_data(&secret, "identity");
+                secrets::restore(&mut recorded, &["git", "ssh"], "private_key", key);
+                let passphrase = secrets::live_data(&secret, "password");
+                secrets::restore(&mut recorded, &["git", "ssh"], "passphrase", passphrase);
+            } else {
+                let token = secrets::live_data(&secret, "password");
+                secrets::restore(&mut recorded, &["git"], "token", token);
+            }
             let key = secrets::live_data(&secret, "githubAppPrivateKey");
             secrets::restore(&mut recorded, &["github"], "app_private_key", key);
         }

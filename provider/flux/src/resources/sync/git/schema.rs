@@ -1,11 +1,31 @@
 //! The resource-specific attributes of `flux_git_sync`, with their defaults and validators.
 
-use super::DEFAULT_REF;
+use super::{DEFAULT_PROVIDER, DEFAULT_REF, DEFAULT_USERNAME, PROVIDERS};
 use crate::resources::secrets;
 use crate::resources::sync::kustomization::{self, DEFAULT_SOURCE_INTERVAL, duration};
 use tfplugin::cty::Value;
 use tfplugin::schema::validators;
 use tfplugin::schema::{Attribute, Nesting};
+
+/// The URL forms of `git.url`: HTTPS; `ssh://[user@]host[:port]/path` (not the
+/// `ssh://host:path` mix GitLab shows, which Flux refuses); scp-like `user@host:path`.
+const URL_PATTERN: &str = r"^https://\S+$|^ssh://([^@/\s]+@)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?/\S+$|^[^@/:\s]+@([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\S+$";
+
+/// `git.ssh`: the private key and passphrase (each with its write-only twin) and the host keys.
+fn ssh_attributes() -> Vec<Attribute> {
+    let mut attrs = secrets::attributes(Attribute::string("private_key").describe(
+        "Private key (OpenSSH or PEM) of a key the server accepts (`identity` of the Secret); this or \
+                 `private_key_wo` is required.",
+    ));
+    attrs.push(Attribute::string("known_hosts").required().describe(
+        "The server's host keys in `known_hosts` format (`ssh-keyscan -p <port> <host>`); Flux \
+                 checks the server against them.",
+    ));
+    attrs.extend(secrets::attributes(Attribute::string("passphrase").describe(
+        "Passphrase of an encrypted private key (`password` of the Secret); none when unset.",
+    )));
+    attrs
+}
 
 /// The resource-specific attributes of `flux_git_sync`, in the order of its documentation page.
 #[must_use]
@@ -18,10 +38,12 @@ pub fn attributes() -> Vec<Attribute> {
                 Attribute::string("url")
                     .required()
                     .validate(validators::matches(
-                        r"^https://\S+$",
-                        "an HTTPS URL such as \"https://github.com/org/repo\" (only HTTPS is supported)",
+                        URL_PATTERN,
+                        "an HTTPS URL (\"https://github.com/org/repo\"), an SSH URL (\"ssh://git@github.com/org/repo\", \
+                         a port allowed after the host) or the scp-like form (\"git@github.com:org/repo\")",
                     ))
-                    .describe("HTTPS URL of the Git repository."),
+                    .describe("URL of the Git repository: `https://`, `ssh://` (with `ssh`), or scp-like \
+                         `user@host:path`, which the GitRepository gets as `ssh://user@host/path`."),
                 Attribute::string("ref")
                     .default(Value::string(DEFAULT_REF))
                     .validate(validators::matches(
@@ -42,14 +64,31 @@ pub fn attributes() -> Vec<Attribute> {
                     .describe("Paths to exclude, in `.gitignore` syntax (one pattern a line); none when empty."),
             ]
             .into_iter()
+            .chain([Attribute::string("username")
+                .default(Value::string(DEFAULT_USERNAME))
+                .validate(validators::matches(r"^[^:\s]+$", "a username without colons or spaces"))
+                .describe("Username sent with `token` over HTTPS: `git` suits GitHub and most servers; a GitLab \
+                     deploy token or a Bitbucket app password has its own. Needs `token`.")])
             .chain(secrets::attributes(
                 Attribute::string("token")
                     .default(Value::string(""))
-                    .describe("Token (personal access or deploy token) for a private repository; the username is `git`."),
+                    .describe("Token or password (personal access, deploy or app token) for a private repository \
+                         over HTTPS, sent with `username`."),
             ))
-            .chain([Attribute::string("ca")
+            .chain([
+                Attribute::string("ca")
                     .default(Value::string(""))
-                    .describe("PEM CA certificate of a self-hosted Git server (`ca.crt` of the Secret)."),
+                    .describe("PEM CA certificate of a self-hosted Git server over HTTPS (`ca.crt` of the Secret)."),
+                Attribute::nested("ssh", Nesting::Single, ssh_attributes())
+                    .describe("SSH authentication, required with an SSH URL: the Secret's `identity`, `known_hosts` \
+                         and `password`."),
+                Attribute::string("provider")
+                    .default(Value::string(DEFAULT_PROVIDER))
+                    .validate(validators::one_of(PROVIDERS))
+                    .describe("GitRepository `spec.provider`: `generic` (token, SSH key or anonymous); `azure` \
+                         (Azure DevOps) or `aws` (CodeCommit) through the workload identity of the \
+                         source-controller, over HTTPS and without `token`; `github` with the `github` block, \
+                         which implies it."),
             ])
             .collect(),
         )
