@@ -1,7 +1,9 @@
 # Git sync from a private repository (the Flux AIO docs' "Flux Git sync configuration" / "Private
 # repository" tab): authentication with a Git token (GitHub PAT, GitLab deploy token,
-# Bitbucket token, ...), stored in the cluster as a Secret with username "git". Timoni reads
-# the token from the environment with --runtime-from-env; here a TF_VAR_ variable does it:
+# Bitbucket app password, ...), stored in the cluster as a Secret with the username "git" or,
+# for servers that check it, git_username (a GitLab deploy token's gitlab+deploy-token-<n>).
+# Timoni reads the token from the environment with --runtime-from-env; here a TF_VAR_ variable
+# does it:
 #
 #   export TF_VAR_git_token=<token>
 #   tofu init && tofu apply
@@ -9,10 +11,11 @@ resource "flux_git_sync" "podinfo" {
   name      = "podinfo"
   namespace = "flux-system"
   git = {
-    url   = var.git_url
-    ref   = "refs/heads/master"
-    path  = "./kustomize"
-    token = var.git_token
+    url      = var.git_url
+    ref      = "refs/heads/master"
+    path     = "./kustomize"
+    username = var.git_username
+    token    = var.git_token
   }
   sync = {
     target_namespace = "default"

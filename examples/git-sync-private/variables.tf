@@ -10,6 +10,12 @@ variable "git_url" {
   default     = "https://github.com/my-org/my-private-repo"
 }
 
+variable "git_username" {
+  description = "Username sent with the token: \"git\" for GitHub and most servers, the deploy token's for GitLab."
+  type        = string
+  default     = "git"
+}
+
 # export TF_VAR_git_token=... (replaces Timoni's --runtime-from-env)
 variable "git_token" {
   description = "Git token with read access to the repository (GitHub PAT, GitLab deploy token, ...)."

@@ -77,10 +77,19 @@ fn sync_and_helm_examples_apply_as_is() {
             "default"
         );
     });
-    apply_example("git-sync-private", &[("git_token", "ghp_example")], |c| {
-        let token = super::sync::secret_data(c, "flux-system", "podinfo", "password");
-        assert_eq!(token.as_deref(), Some("ghp_example"));
-    });
+    apply_example(
+        "git-sync-private",
+        &[
+            ("git_token", "ghp_example"),
+            ("git_username", "gitlab+deploy-token-1"),
+        ],
+        |c| {
+            let token = super::sync::secret_data(c, "flux-system", "podinfo", "password");
+            assert_eq!(token.as_deref(), Some("ghp_example"));
+            let username = super::sync::secret_data(c, "flux-system", "podinfo", "username");
+            assert_eq!(username.as_deref(), Some("gitlab+deploy-token-1"));
+        },
+    );
     apply_example("git-sync-github-app", &[("github_app_pem", PEM)], |c| {
         assert_eq!(
             get(c, GIT_REPOSITORY, "flux-system")["spec"]["provider"],
