@@ -465,7 +465,10 @@ fn import_and_orphan_destroy() {
         &registry,
         "flux-manifests",
         ns,
-        "  version = \"2.9.4\"\n  wait = false\n  log_level = \"debug\"\n  deletion_policy = \"orphan\"",
+        "  version = \"2.9.4\"\n  wait = false\n  log_level = \"debug\"\n  deletion_policy = \"orphan\"\n  \
+         node_selector = { pool = \"system\" }\n  pod_labels = { team = \"platform\" }\n  \
+         pod_annotations = { \"prometheus.io/scrape\" = \"false\", \"linkerd.io/inject\" = \"disabled\" }\n  \
+         priority_class_name = \"system-node-critical\"",
     )
     .replace(
         &format!("    credentials = {{ username = \"{USER}\", password = \"{PASSWORD}\" }}\n"),

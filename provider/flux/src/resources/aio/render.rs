@@ -13,8 +13,13 @@ use std::collections::BTreeMap;
 
 /// The annotation on every flux-aio object.
 const ROLE_ANNOTATION: (&str, &str) = ("app.kubernetes.io/role", "cluster-admin");
+/// The pod annotations the module sets, each to `"true"`.
+pub(super) const DEFAULT_POD_ANNOTATIONS: &[&str] = &[
+    "cluster-autoscaler.kubernetes.io/safe-to-evict",
+    "prometheus.io/scrape",
+];
 /// The label Azure Workload Identity selects pods by.
-const AZURE_USE: &str = "azure.workload.identity/use";
+pub(super) const AZURE_USE: &str = "azure.workload.identity/use";
 /// The events address of the notification-controller inside the pod.
 const EVENTS_ADDR: &str = "--events-addr=http://localhost:9690";
 
@@ -344,12 +349,10 @@ fn deployment(
         pod.insert("imagePullSecrets".into(), json!(pull_secrets));
     }
 
-    let mut pod_annotations = Map::new();
-    pod_annotations.insert(
-        "cluster-autoscaler.kubernetes.io/safe-to-evict".into(),
-        json!("true"),
-    );
-    pod_annotations.insert("prometheus.io/scrape".into(), json!("true"));
+    let mut pod_annotations: Map<String, Value> = DEFAULT_POD_ANNOTATIONS
+        .iter()
+        .map(|k| ((*k).to_owned(), json!("true")))
+        .collect();
     pod_annotations.extend(s.pod_annotations.iter().map(|(k, v)| (k.clone(), json!(v))));
     object(
         "apps/v1",

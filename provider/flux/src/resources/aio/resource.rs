@@ -399,6 +399,38 @@ impl FluxResource for Aio {
             ("labels".to_owned(), string_map_value(&labels)),
             ("annotations".to_owned(), string_map_value(&annotations)),
         ]);
+        // The pod's own settings, less what the provider sets itself.
+        let strings = |v: &serde_json::Value| -> BTreeMap<String, String> {
+            v.as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let template = deployment
+            .data
+            .pointer("/spec/template/metadata")
+            .cloned()
+            .unwrap_or_default();
+        let mut pod_labels = strings(&template["labels"]);
+        pod_labels.retain(|k, _| k != "app.kubernetes.io/name" && k != super::render::AZURE_USE);
+        let mut pod_annotations = strings(&template["annotations"]);
+        pod_annotations
+            .retain(|k, v| !(super::render::DEFAULT_POD_ANNOTATIONS.contains(&k.as_str()) && v == "true"));
+        for (attribute, map) in [
+            ("node_selector", strings(&pod["nodeSelector"])),
+            ("pod_labels", pod_labels),
+            ("pod_annotations", pod_annotations),
+        ] {
+            if !map.is_empty() {
+                attrs.insert(attribute.to_owned(), string_map_value(&map));
+            }
+        }
+        if let Some(class) = pod["priorityClassName"].as_str() {
+            attrs.insert("priority_class_name".to_owned(), Value::string(class));
+        }
         attrs.retain(|_, v| !v.is_null());
         Ok(attrs)
     }
