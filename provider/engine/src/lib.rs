@@ -23,7 +23,7 @@ pub use apply::ApplyFailure;
 pub use error::{Cause, Error, Refusal, Result};
 pub use object::ObjectRef;
 pub use ownership::Claim;
-pub use wait::{Readiness, readiness};
+pub use wait::{RECONCILE_REQUESTED_AT, Readiness, readiness};
 
 use crate::error::Step;
 use futures::future::BoxFuture;

@@ -21,7 +21,8 @@ pub enum Readiness {
 ///   desired replicas equal); `Progressing=False` with `ProgressDeadlineExceeded` fails;
 /// - Namespace: not terminating;
 /// - Flux objects (`*.toolkit.fluxcd.io`): `Ready=True` with `observedGeneration ==
-///   generation`; `Stalled=True` fails;
+///   generation`; `Stalled=True` fails; with a [`RECONCILE_REQUESTED_AT`] annotation, nothing
+///   counts until `status.lastHandledReconcileAt` equals it (the conditions are older);
 /// - anything else: ready once applied.
 #[must_use]
 pub fn readiness(object: &DynamicObject) -> Readiness {
@@ -73,6 +74,16 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
         return Readiness::Pending(why);
     }
     if r.group.ends_with(".toolkit.fluxcd.io") {
+        let requested = object
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(RECONCILE_REQUESTED_AT));
+        if let Some(requested) = requested
+            && status.get("lastHandledReconcileAt").and_then(Value::as_str) != Some(requested.as_str())
+        {
+            return Readiness::Pending(format!("reconcile request {requested} not handled yet"));
+        }
         if let Some(("True", reason, message)) = condition(status, "Stalled") {
             return Readiness::Failed(format!("{reason}: {message}"));
         }
@@ -88,6 +99,10 @@ pub fn readiness(object: &DynamicObject) -> Readiness {
     }
     Readiness::Ready
 }
+
+/// The annotation that asks a Flux controller to reconcile an object now; the controller
+/// records the value it handled in `status.lastHandledReconcileAt`.
+pub const RECONCILE_REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 
 /// `Ready=False` reasons of Flux objects that retrying the same generation does not fix: the
 /// wait fails at once with the controller's message instead of running into its timeout.
@@ -250,6 +265,21 @@ mod tests {
                 "flux failure of an older generation",
                 "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k, generation: 3}\nstatus: {observedGeneration: 2, conditions: [{type: Ready, status: 'False', reason: ReconciliationFailed, message: forbidden}]}",
                 Readiness::Pending("ReconciliationFailed: forbidden".into()),
+            ),
+            (
+                "flux ready before a requested reconcile",
+                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: g, generation: 1, annotations: {reconcile.fluxcd.io/requestedAt: secrets-2}}\nstatus: {observedGeneration: 1, lastHandledReconcileAt: secrets-1, conditions: [{type: Ready, status: 'True', message: stored}]}",
+                Readiness::Pending("reconcile request secrets-2 not handled yet".into()),
+            ),
+            (
+                "flux failure before a requested reconcile",
+                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: g, generation: 1, annotations: {reconcile.fluxcd.io/requestedAt: secrets-2}}\nstatus: {observedGeneration: 1, conditions: [{type: Ready, status: 'False', reason: AuthenticationFailed, message: denied}]}",
+                Readiness::Pending("reconcile request secrets-2 not handled yet".into()),
+            ),
+            (
+                "flux failure after a requested reconcile",
+                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: g, generation: 1, annotations: {reconcile.fluxcd.io/requestedAt: secrets-2}}\nstatus: {observedGeneration: 1, lastHandledReconcileAt: secrets-2, conditions: [{type: Ready, status: 'False', reason: AuthenticationFailed, message: denied}]}",
+                Readiness::Failed("AuthenticationFailed: denied".into()),
             ),
             (
                 "configmap",
