@@ -260,6 +260,7 @@ install_debian() {
   command -v openssl >/dev/null || need+=(openssl)
   command -v curl >/dev/null || need+=(curl)
   command -v zip >/dev/null || need+=(zip)            # scripts/release.sh (the release test)
+  command -v gpg >/dev/null || need+=(gnupg)          # the release test's signing key
   [ ${#need[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -372,7 +372,14 @@ fn drift_is_repaired_and_a_plan_with_the_registry_down_uses_the_cache() {
     assert_eq!(pod["metadata"]["annotations"]["linkerd.io/inject"], "disabled");
     let containers = pod["spec"]["containers"].as_array().unwrap();
     let named = |n: &str| containers.iter().find(|c| c["name"] == n).unwrap();
-    assert_eq!(named("helm-controller")["args"].as_array().unwrap().last().unwrap(), "--log-encoding=console");
+    assert_eq!(
+        named("helm-controller")["args"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap(),
+        "--log-encoding=console"
+    );
     assert!(
         named("kustomize-controller")["env"]
             .as_array()
@@ -382,9 +389,16 @@ fn drift_is_repaired_and_a_plan_with_the_registry_down_uses_the_cache() {
         "the strategic merge patch reached the cluster: {d}"
     );
     let sa = cluster
-        .get(acceptance_tests::cluster::kinds::SERVICE_ACCOUNT, Some(ns), "flux")
+        .get(
+            acceptance_tests::cluster::kinds::SERVICE_ACCOUNT,
+            Some(ns),
+            "flux",
+        )
         .unwrap();
-    assert_eq!(sa["metadata"]["annotations"]["example.com/team"], "platform", "the JSON 6902 patch");
+    assert_eq!(
+        sa["metadata"]["annotations"]["example.com/team"], "platform",
+        "the JSON 6902 patch"
+    );
     let (changes, plan) = wd.plan_changes();
     assert!(!changes, "patches are quiet:\n{plan}");
 
